@@ -1,6 +1,7 @@
 """AESDD from a zip of the distributed folder: emotion folders, 'xAA (B)[b].wav' names, the unreadable file excluded."""
 
 import struct
+from pathlib import Path
 
 import datasets
 import pytest
@@ -39,12 +40,16 @@ def _wav_without_data_chunk() -> bytes:
     return b"RIFF" + struct.pack("<I", 4 + len(fmt)) + b"WAVE" + fmt
 
 
-@pytest.fixture(scope="module")
-def archive(tmp_path_factory):
-    folder = write_corpus(tmp_path_factory.mktemp("aesdd") / "folder", [u["file"] for u in UTTERANCES.values()],
-                          RATE, seconds=SECONDS)
+def build(parent: Path) -> Path:
+    """The fixture corpus (a zip archive) under ``parent``."""
+    folder = write_corpus(parent / "folder", [u["file"] for u in UTTERANCES.values()], RATE, seconds=SECONDS)
     (folder / BROKEN).write_bytes(_wav_without_data_chunk())
     return zip_folder(folder, folder.parent / "AESDD.zip", top=TOP)
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory):
+    return build(tmp_path_factory.mktemp("aesdd"))
 
 
 @pytest.fixture(scope="module")

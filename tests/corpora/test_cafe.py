@@ -1,6 +1,7 @@
 """CaFE on a fixture with the 48 kHz release's layout: emotion/intensity folders, neutral files without intensity."""
 
 import unicodedata
+from pathlib import Path
 
 import datasets
 import pytest
@@ -44,13 +45,17 @@ def _utterances() -> dict[str, dict]:
 UTTERANCES = _utterances()
 
 
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory):
-    root = write_corpus(tmp_path_factory.mktemp("cafe") / "CaFE_48k", [u["file"] for u in UTTERANCES.values()],
-                        RATE, seconds=SECONDS)
+def build(parent: Path) -> Path:
+    """The fixture corpus folder under ``parent``."""
+    root = write_corpus(parent / "CaFE_48k", [u["file"] for u in UTTERANCES.values()], RATE, seconds=SECONDS)
     (root / "Readme.txt").write_text("File naming method\n\nAA-E-I-S.wav\n", encoding="utf-8")
     (root / "License.txt").write_text("Creative Commons Attribution-NonCommercial-ShareAlike 4.0\n")
     return root
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    return build(tmp_path_factory.mktemp("cafe"))
 
 
 @pytest.fixture(scope="module")

@@ -1,13 +1,14 @@
 """CREMA-D on a fixture with the repository's layout: AudioWAV/, VideoDemographics.csv, README.md, processedResults/."""
 
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
-from corpus_fixtures import write_corpus
 from datasets import Value
 
+from corpus_fixtures import write_corpus
 from ser_hub import load_corpus
 from ser_hub.corpora import read_build_record
 from ser_hub.errors import CorpusError
@@ -46,9 +47,9 @@ AGES = {line.split(",")[0]: int(line.split(",")[1]) for line in DEMOGRAPHICS.spl
 SEXES = {line.split(",")[0]: line.split(",")[2].lower() for line in DEMOGRAPHICS.splitlines()[1:]}
 
 
-@pytest.fixture(scope="module")
-def corpus_dir(tmp_path_factory):
-    root = tmp_path_factory.mktemp("crema") / "CREMA-D"
+def build(parent: Path) -> Path:
+    """The fixture corpus folder under ``parent``."""
+    root = parent / "CREMA-D"
     write_corpus(root, [f"AudioWAV/{stem}.wav" for stem in STEMS] + EXCLUDED, 16000, 1, SECONDS)
     sf.write(root / SILENT, np.zeros((0, 1), np.float32), 16000, subtype="PCM_16")
     (root / "VideoDemographics.csv").write_text(DEMOGRAPHICS)
@@ -57,6 +58,11 @@ def corpus_dir(tmp_path_factory):
     summary = '"","FileName","VoiceVote"\n"1","1001_DFA_ANG_XX","A"\n'
     (root / "processedResults" / "summaryTable.csv").write_text(summary)
     return root
+
+
+@pytest.fixture(scope="module")
+def corpus_dir(tmp_path_factory):
+    return build(tmp_path_factory.mktemp("crema"))
 
 
 @pytest.fixture(scope="module")

@@ -1,10 +1,12 @@
 """EmoDB on a fixture with the layout of the authors' download.zip (wav/, label folders, German read-me files)."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
-from corpus_fixtures import write_corpus, zip_folder
 from datasets import Value
 
+from corpus_fixtures import write_corpus, zip_folder
 from ser_hub import load_corpus
 from ser_hub.corpora import read_build_record
 
@@ -24,14 +26,19 @@ DOCUMENTED_GENDERS = {
 }
 
 
-@pytest.fixture(scope="module")
-def corpus_dir(tmp_path_factory):
-    root = tmp_path_factory.mktemp("emodb") / "download"
+def build(parent: Path) -> Path:
+    """The fixture corpus folder under ``parent``."""
+    root = parent / "download"
     write_corpus(root, [f"wav/{stem}.wav" for stem in STEMS], rate=16000, seconds=SECONDS)
     (root / "erklaerung.txt").write_text("Positionen 1-2: Sprecher\nPositionen 3-5: Textcode\n", encoding="latin-1")
     (root / "lablaut").mkdir()
     (root / "lablaut" / "03a01Fa.lablaut").write_text("0.000 #\n")
     return root
+
+
+@pytest.fixture(scope="module")
+def corpus_dir(tmp_path_factory):
+    return build(tmp_path_factory.mktemp("emodb"))
 
 
 @pytest.fixture(scope="module")

@@ -1,10 +1,12 @@
 """EMOVO on a fixture with the layout of EMOVO.zip (EMOVO/<speaker>/<emo>-<speaker>-<sentence>.wav, 48 kHz stereo)."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
-from corpus_fixtures import write_corpus, zip_folder
 from datasets import Value
 
+from corpus_fixtures import write_corpus, zip_folder
 from ser_hub import load_corpus
 
 from . import BASE_COLUMNS, decoded_shape, reference_serab_split, rows_by_id, speakers_by_split
@@ -21,12 +23,17 @@ MONO = {"m3": ["tri-m3-b3", "rab-m3-l4", "neu-m3-n5", "dis-m3-d2"]}
 STEMS = sorted(stem for stems in (*STEREO.values(), *MONO.values()) for stem in stems)
 
 
-@pytest.fixture(scope="module")
-def corpus_zip(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("emovo")
+def build(parent: Path) -> Path:
+    """The fixture corpus (a zip archive) under ``parent``."""
+    folder = parent / "files"
     write_corpus(folder, [f"{s}/{stem}.wav" for s, stems in STEREO.items() for stem in stems], 48000, 2, SECONDS)
     write_corpus(folder, [f"{s}/{stem}.wav" for s, stems in MONO.items() for stem in stems], 48000, 1, SECONDS)
-    return zip_folder(folder, tmp_path_factory.mktemp("archive") / "EMOVO.zip", top="EMOVO")
+    return zip_folder(folder, parent / "EMOVO.zip", top="EMOVO")
+
+
+@pytest.fixture(scope="module")
+def corpus_zip(tmp_path_factory):
+    return build(tmp_path_factory.mktemp("emovo"))
 
 
 @pytest.fixture(scope="module")

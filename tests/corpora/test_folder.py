@@ -4,6 +4,7 @@ import csv
 import dataclasses
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -77,29 +78,43 @@ def write_csv(path, rows):
         writer.writerows(rows)
 
 
-@pytest.fixture(scope="module")
-def layout_a(tmp_path_factory):
-    data_dir = tmp_path_factory.mktemp("folder_a")
+def build_a(data_dir: Path) -> Path:
+    """Layout A under ``data_dir`` (returned)."""
     files = [f"{stem}.wav" for stem in STEMS_A] + ["intro.wav"]
     corpus = write_corpus(data_dir / "MyCorpus", files, 16000, seconds=SECONDS)
     (corpus / "README.txt").write_text("One folder per emotion; files are <speaker>_<take>.wav.\n")
     return data_dir
 
 
-@pytest.fixture(scope="module")
-def layout_b(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("folder_b") / "EmoCorpus"
+def build_b(parent: Path) -> Path:
+    """Layout B (a zip archive) under ``parent``."""
+    folder = parent / "EmoCorpus"
     write_corpus(folder / "wav", [f"{stem}.wav" for stem in STEMS_B], 44100, channels=2, seconds=SECONDS)
     (folder / "README.md").write_text("# EmoCorpus\nN neutral, W anger, F happiness, L boredom.\n")
     return zip_folder(folder, folder.parent / "EmoCorpus.zip", top="EmoCorpus")
 
 
-@pytest.fixture(scope="module")
-def layout_c(tmp_path_factory):
-    data_dir = tmp_path_factory.mktemp("folder_c") / "corpus"
+def build_c(parent: Path) -> Path:
+    """Layout C (a folder with metadata.csv) under ``parent``."""
+    data_dir = parent / "corpus"
     write_corpus(data_dir, [row["file_name"] for row in ROWS_C], 48000, seconds=SECONDS)
     write_csv(data_dir / "metadata.csv", ROWS_C)
     return data_dir
+
+
+@pytest.fixture(scope="module")
+def layout_a(tmp_path_factory):
+    return build_a(tmp_path_factory.mktemp("folder_a"))
+
+
+@pytest.fixture(scope="module")
+def layout_b(tmp_path_factory):
+    return build_b(tmp_path_factory.mktemp("folder_b"))
+
+
+@pytest.fixture(scope="module")
+def layout_c(tmp_path_factory):
+    return build_c(tmp_path_factory.mktemp("folder_c"))
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,7 @@
 """IEMOCAP on a fixture of the full release's layout: sentence wavs per dialog, labels from EmoEvaluation files."""
 
 from collections import defaultdict
+from pathlib import Path
 
 import datasets
 import numpy as np
@@ -82,13 +83,18 @@ def _write_release(root, turns) -> None:
         (folder / "transcriptions" / f"{dialog}.txt").write_text(f"{dialog}_F000 [0.0000-1.5000]: Excuse me.\n")
 
 
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory):
-    root = tmp_path_factory.mktemp("iemocap") / ROOT
+def build(parent: Path) -> Path:
+    """The fixture corpus folder under ``parent``."""
+    root = parent / ROOT
     _write_release(root, TURNS)
     write_audio(root / "Session1/dialog/wav/Ses01F_impro01.wav", RATE, seconds=0.5)  # the whole dialog
     (root / "README.txt").write_text("IEMOCAP release\n")
     return root
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    return build(tmp_path_factory.mktemp("iemocap"))
 
 
 @pytest.fixture(scope="module")

@@ -1,10 +1,12 @@
 """RAVDESS speech on a fixture with the layout of Audio_Speech_Actors_01-24.zip, extracted (Actor_NN/*.wav, 48 kHz)."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
-from corpus_fixtures import write_corpus
 from datasets import Value
 
+from corpus_fixtures import write_corpus
 from ser_hub import load_corpus
 from ser_hub.corpora import read_build_record
 
@@ -29,10 +31,15 @@ def _speech_stems() -> list[str]:
 STEMS = _speech_stems()
 
 
+def build(parent: Path) -> Path:
+    """The fixture corpus folder under ``parent``."""
+    root = parent / "Audio_Speech_Actors_01-24"
+    return write_corpus(root, [f"Actor_{stem[-2:]}/{stem}.wav" for stem in STEMS] + [SONG_FILE], 48000, 1, SECONDS)
+
+
 @pytest.fixture(scope="module")
 def corpus_dir(tmp_path_factory):
-    root = tmp_path_factory.mktemp("ravdess") / "Audio_Speech_Actors_01-24"
-    return write_corpus(root, [f"Actor_{stem[-2:]}/{stem}.wav" for stem in STEMS] + [SONG_FILE], 48000, 1, SECONDS)
+    return build(tmp_path_factory.mktemp("ravdess"))
 
 
 @pytest.fixture(scope="module")

@@ -1,9 +1,11 @@
 """SAVEE on a fixture with the layout of AudioData.zip (AudioData/<speaker>/<emotion><nn>.wav, 44.1 kHz mono)."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
-from corpus_fixtures import write_corpus, zip_folder
 
+from corpus_fixtures import write_corpus, zip_folder
 from ser_hub import load_corpus
 
 from . import BASE_COLUMNS, decoded_shape, reference_serab_split, rows_by_id, speakers_by_split
@@ -13,12 +15,17 @@ SPEAKERS = ["DC", "JE", "JK", "KL"]
 NAMES = ["a01", "d07", "f15", "h03", "n01", "n30", "sa02", "su11"]  # the same names for every speaker
 
 
-@pytest.fixture(scope="module")
-def corpus_zip(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("savee")
+def build(parent: Path) -> Path:
+    """The fixture corpus (a zip archive) under ``parent``."""
+    folder = parent / "files"
     files = [f"AudioData/{speaker}/{name}.wav" for speaker in SPEAKERS for name in NAMES]
     write_corpus(folder, files, 44100, 1, SECONDS)
-    return zip_folder(folder, tmp_path_factory.mktemp("archive") / "AudioData.zip")
+    return zip_folder(folder, parent / "AudioData.zip")
+
+
+@pytest.fixture(scope="module")
+def corpus_zip(tmp_path_factory):
+    return build(tmp_path_factory.mktemp("savee"))
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,7 @@
 """ShEMO on a fixture of the extracted female.zip and male.zip: speaker = gender + code, SERAB's name[4:6] key."""
 
 import json
+from pathlib import Path
 
 import datasets
 import pytest
@@ -34,14 +35,18 @@ UTTERANCES = {
 SPLITS = ("train", "validation", "test")
 
 
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory):
-    root = write_corpus(tmp_path_factory.mktemp("shemo") / "ShEMO", [u["file"] for u in UTTERANCES.values()],
-                        RATE, seconds=SECONDS)
+def build(parent: Path) -> Path:
+    """The fixture corpus folder under ``parent``."""
+    root = write_corpus(parent / "ShEMO", [u["file"] for u in UTTERANCES.values()], RATE, seconds=SECONDS)
     transcripts = {uid: {"speaker_id": u["speaker_id"], "gender": u["gender"], "emotion": u["native_label"],
                          "transcript": "..."} for uid, u in UTTERANCES.items()}
     (root / "shemo.json").write_text(json.dumps(transcripts, indent=2))
     return root
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    return build(tmp_path_factory.mktemp("shemo"))
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,7 @@
 """SUBESCO on a fixture of its flat folder of 'G_NN_NAME_S_k_EMOTION_t.wav' files, at 48 and 44.1 kHz."""
 
+from pathlib import Path
+
 import datasets
 import pytest
 
@@ -35,13 +37,18 @@ UTTERANCES = {
 }
 
 
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory):
-    data_dir = tmp_path_factory.mktemp("subesco")
+def build(parent: Path) -> Path:
+    """The fixture corpus folder under ``parent``."""
+    data_dir = parent
     for index, (speaker, sentence, emotion, take, rate) in enumerate(TAKES):
         write_audio(data_dir / "SUBESCO" / f"{speaker}_S_{sentence}_{emotion}_{take}.wav", rate, seconds=SECONDS,
                     frequency=150.0 + 7 * index)
     return data_dir
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    return build(tmp_path_factory.mktemp("subesco"))
 
 
 @pytest.fixture(scope="module")
