@@ -1,9 +1,15 @@
-"""ser-hub: speech emotion recognition on the Hugging Face stack."""
+"""ser-hub: speech emotion recognition on the Hugging Face stack.
+
+`import ser_hub` stays light: the functions below load their modules (and datasets) on first use, and
+`ser_hub.models` registers the model families with the transformers Auto classes once transformers is imported.
+"""
+
+import lazy_loader
+
+from . import models  # noqa: F401  (registers the model families with the transformers Auto classes, lazily)
 
 __version__ = "0.1.0"
 
-from .corpora import corpus_info, list_corpora, load_corpus  # noqa: E402
-from .export import export_corpus  # noqa: E402
-from . import models  # noqa: E402,F401  (registers the model families with the transformers Auto classes)
-
-__all__ = ["corpus_info", "export_corpus", "list_corpora", "load_corpus"]
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__, submod_attrs={"corpora": ["corpus_info", "list_corpora", "load_corpus"], "export": ["export_corpus"]}
+)

@@ -1,35 +1,64 @@
-"""transformers-compatible SER models, registered with the Auto classes when `ser_hub` is imported."""
+"""transformers-compatible SER models, registered with the transformers Auto classes once transformers is imported.
 
-from transformers import AutoConfig, AutoFeatureExtractor, AutoModel, AutoModelForAudioClassification
+Importing this package is light: the model classes load on first access. Post-import hooks (wrapt) register each
+family's `AUTO_CLASSES` with AutoConfig, AutoModel, AutoFeatureExtractor and AutoModelForAudioClassification: when
+`transformers` is imported (at once if it already is), every family is imported, and each registers itself as its
+own import completes, so a family whose import is what pulled transformers in registers once it is complete.
 
-from .byol import (
-    ByolConfig,
-    ByolCvtConfig,
-    ByolCvtForSequenceClassification,
-    ByolCvtModel,
-    ByolFeatureExtractor,
-    ByolForSequenceClassification,
-    ByolModel,
+The hook watches the `transformers` package, not its auto modules: transformers imports those from inside its own
+half-imported modules (`modeling_utils`, `modeling_layers`), where the model code cannot be imported yet. For the same
+reason a family imports nothing that imports transformers itself (peft loads only when LoRA is used): such a package
+may be half-imported when its import of transformers fires the hook.
+"""
+
+import importlib
+
+import lazy_loader
+import wrapt
+
+FAMILIES = ("byol", "emonet", "mtl_wav2vec2")
+
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submodules=FAMILIES,
+    submod_attrs={
+        "byol": [
+            "ByolConfig",
+            "ByolCvtConfig",
+            "ByolCvtForSequenceClassification",
+            "ByolCvtModel",
+            "ByolFeatureExtractor",
+            "ByolForSequenceClassification",
+            "ByolModel",
+        ],
+        "emonet": ["EmoNetConfig", "EmoNetFeatureExtractor", "EmoNetForSequenceClassification", "EmoNetModel"],
+        "mtl_wav2vec2": [
+            "MtlWav2Vec2Config",
+            "MtlWav2Vec2FeatureExtractor",
+            "MtlWav2Vec2ForSequenceClassification",
+            "MtlWav2Vec2Model",
+        ],
+    },
 )
-from .emonet import EmoNetConfig, EmoNetFeatureExtractor, EmoNetForSequenceClassification, EmoNetModel
-from .mtl_wav2vec2 import (
-    MtlWav2Vec2Config,
-    MtlWav2Vec2FeatureExtractor,
-    MtlWav2Vec2ForSequenceClassification,
-    MtlWav2Vec2Model,
-)
 
-# (model type, config, model, feature extractor, audio classification head or None)
-MODEL_FAMILIES = [
-    ("byol", ByolConfig, ByolModel, ByolFeatureExtractor, ByolForSequenceClassification),
-    ("byol_cvt", ByolCvtConfig, ByolCvtModel, ByolFeatureExtractor, ByolCvtForSequenceClassification),
-    ("emonet", EmoNetConfig, EmoNetModel, EmoNetFeatureExtractor, EmoNetForSequenceClassification),
-    ("mtl_wav2vec2", MtlWav2Vec2Config, MtlWav2Vec2Model, MtlWav2Vec2FeatureExtractor, MtlWav2Vec2ForSequenceClassification),
-]
 
-for model_type, config_class, model_class, feature_extractor_class, classifier_class in MODEL_FAMILIES:
-    AutoConfig.register(model_type, config_class, exist_ok=True)
-    AutoModel.register(config_class, model_class, exist_ok=True)
-    AutoFeatureExtractor.register(config_class, feature_extractor_class, exist_ok=True)
-    if classifier_class is not None:
+def register_family(family) -> None:
+    """Register a family package's `AUTO_CLASSES` with the transformers Auto classes (its post-import hook)."""
+    from transformers import AutoConfig, AutoFeatureExtractor, AutoModel, AutoModelForAudioClassification
+
+    for model_type, config_class, model_class, feature_extractor_class, classifier_class in family.AUTO_CLASSES:
+        AutoConfig.register(model_type, config_class, exist_ok=True)
+        AutoModel.register(config_class, model_class, exist_ok=True)
+        AutoFeatureExtractor.register(config_class, feature_extractor_class, exist_ok=True)
         AutoModelForAudioClassification.register(config_class, classifier_class, exist_ok=True)
+
+
+def import_families(_transformers) -> None:
+    """Import every family, each of which then registers itself (the post-import hook of `transformers`)."""
+    for family in FAMILIES:
+        importlib.import_module(f"{__name__}.{family}")
+
+
+for _family in FAMILIES:
+    wrapt.register_post_import_hook(register_family, f"{__name__}.{_family}")
+wrapt.register_post_import_hook(import_families, "transformers")

@@ -9,3 +9,10 @@ from .configuration_byol_cvt import ByolCvtConfig
 from .feature_extraction_byol import ByolFeatureExtractor
 from .modeling_byol import ByolForSequenceClassification, ByolModel, ByolPreTrainedModel
 from .modeling_byol_cvt import ByolCvtForSequenceClassification, ByolCvtModel, ByolCvtPreTrainedModel
+
+# Registered with the transformers Auto classes by `ser_hub.models`:
+# (model type, config, model, feature extractor, audio classification head)
+AUTO_CLASSES = [
+    ("byol", ByolConfig, ByolModel, ByolFeatureExtractor, ByolForSequenceClassification),
+    ("byol_cvt", ByolCvtConfig, ByolCvtModel, ByolFeatureExtractor, ByolCvtForSequenceClassification),
+]

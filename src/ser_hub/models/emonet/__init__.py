@@ -3,3 +3,7 @@
 from .configuration_emonet import EmoNetConfig
 from .feature_extraction_emonet import EmoNetFeatureExtractor
 from .modeling_emonet import EmoNetForSequenceClassification, EmoNetModel, UnknownDomainError
+
+# Registered with the transformers Auto classes by `ser_hub.models`:
+# (model type, config, model, feature extractor, audio classification head)
+AUTO_CLASSES = [("emonet", EmoNetConfig, EmoNetModel, EmoNetFeatureExtractor, EmoNetForSequenceClassification)]
