@@ -8,7 +8,8 @@ import sys
 
 from .errors import SerHubError
 
-# Each module defines `register(subparsers)`, adding its sub-command(s) with `set_defaults(run=callable)`.
+# Each module defines `register(subparsers)`, adding its sub-command(s) with `set_defaults(run=callable)`. The modules
+# import only what the parser needs, so `ser-hub --help` stays fast; a command's code loads when its callable runs.
 COMMAND_MODULES = [
     "ser_hub.commands.benchmark",
     "ser_hub.commands.corpora",

@@ -1,4 +1,4 @@
-"""`ser-hub demo`: the project's main job on an embedded, offline, synthetic corpus."""
+"""`ser-hub demo`: the project's main job on an embedded, offline, synthetic corpus (its code loads when it runs)."""
 
 from __future__ import annotations
 
@@ -6,18 +6,17 @@ from pathlib import Path
 
 from tabulate import tabulate
 
-from ..audit import audit
-from ..benchmark import benchmark_serab, serab_table
-from ..corpora import load_corpus, read_build_record
-from ..corpora.base import describe_build
-from ..demo import synthesize_demo_corpus
-from ..export import export_corpus
-
-
 DEMO_EXTRACTOR = "opensmile:eGeMAPSv02"
 
 
 def run_demo(args) -> None:
+    from ..audit import audit
+    from ..benchmark import benchmark_serab, serab_table
+    from ..corpora import load_corpus, read_build_record
+    from ..corpora.base import describe_build
+    from ..demo import synthesize_demo_corpus
+    from ..export import export_corpus
+
     out = Path(args.out).resolve()
     cache = str(out / "cache" / "corpora")
     corpus = synthesize_demo_corpus(out / "demo-corpus")
