@@ -9,7 +9,8 @@ import pytest
 
 from ser_hub.errors import SerHubError
 from ser_hub.metrics import MetricInputError, serab_scores, serab_scores_from_predictions
-from ser_hub.report import ReportError, atomic_path, plot_ood_matrix, plot_serab_scores, write_table
+from ser_hub.files import atomic_path
+from ser_hub.report import ReportError, plot_ood_matrix, plot_serab_scores, write_table
 
 ROWS = [
     {"model": "BYOL-S, 2048", "UM": 75.2, "tasks": 9},

@@ -20,6 +20,7 @@ from tabulate import tabulate
 from . import report
 from .corpora import load_corpus, read_build_record
 from .errors import SerHubError
+from .files import atomic_path, write_json
 from .features import extract, load_extractor
 from .protocols.ood import ProbeSettings, run_ood
 from .protocols.serab import SEED, run_serab, serab_benchmark
@@ -143,11 +144,6 @@ def benchmark_ood(
     return payload
 
 
-def _write_json(payload: dict, path: Path) -> None:
-    with report.atomic_path(path) as temporary:
-        temporary.write_text(json.dumps(payload, indent=2, default=str))
-
-
 def serab_table(payload: dict) -> list[dict[str, Any]]:
     """One row per task (the selected classifier's test scores) and the UM / WM / GM rows."""
     scores = payload["scores"]
@@ -164,7 +160,7 @@ def serab_table(payload: dict) -> list[dict[str, Any]]:
 
 def write_serab_report(payload: dict, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    _write_json(payload, out / "results.json")
+    write_json(out / "results.json", payload)
     report.write_table(
         [{"task": name, "classifier": classifier, "selected": classifier == task["result"]["selected"],
           "best_params": json.dumps(result["best_params"]), "validation_accuracy": result["validation_accuracy"],
@@ -196,7 +192,7 @@ def write_serab_report(payload: dict, out: Path) -> None:
             notes.append(f"- {len(result['failed'])} grid configurations failed and were skipped (see results.json).")
         sections += [f"## {name}\n\nSplit hashes: {hashes}. Extractor: `{json.dumps(task['extractor'])}`.",
                      "\n".join(notes), f"![confusion matrix](confusion_{name}.png)"]
-    with report.atomic_path(out / "report.md") as temporary:
+    with atomic_path(out / "report.md") as temporary:
         temporary.write_text("\n\n".join(sections) + "\n")
 
 
@@ -214,7 +210,7 @@ def ood_tables(cells: list[dict]) -> dict[str, str]:
 
 def write_ood_report(payload: dict, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    _write_json(payload, out / "results.json")
+    write_json(out / "results.json", payload)
     result = payload["result"]
     cells = result["cells"]
     report.write_table([cell | {"labels": json.dumps(cell["labels"]), "confusion_matrix": json.dumps(cell["confusion_matrix"])}
@@ -237,5 +233,5 @@ def write_ood_report(payload: dict, out: Path) -> None:
         sections.append(tabulate(summary.items(), headers=["reduction (macro-F1)", "value"], tablefmt="github"))
     sections += ["## UAR", tables["uar"], "## Accuracy", tables["accuracy"]]
     sections.append("\n".join(f"- NOTE: {note}" for note in result["notes"]))
-    with report.atomic_path(out / "report.md") as temporary:
+    with atomic_path(out / "report.md") as temporary:
         temporary.write_text("\n\n".join(sections) + "\n")

@@ -6,10 +6,8 @@ either complete or absent, never half-written. Plots use matplotlib's Agg canvas
 
 from __future__ import annotations
 
-import contextlib
 import os
-import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +17,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from ser_hub.errors import SerHubError
+from ser_hub.files import atomic_path
 from ser_hub.metrics import pivot_ood_cells
 
 TABLE_FORMATS = (".csv", ".json", ".md")
@@ -26,20 +25,6 @@ TABLE_FORMATS = (".csv", ".json", ".md")
 
 class ReportError(SerHubError, ValueError):
     """A report cannot be written as asked (unknown format, nothing to write)."""
-
-
-@contextlib.contextmanager
-def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path beside `path` (same suffix); on success it replaces `path`, on error it is removed."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp{path.suffix}")
-    try:
-        yield temporary
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
 
 
 def write_table(rows: Sequence[Mapping] | pd.DataFrame, path: str | os.PathLike) -> Path:

@@ -44,7 +44,8 @@ from ..corpora import load_corpus
 from ..errors import AudioError, SerHubError
 from ..models.emonet import EmoNetConfig, EmoNetFeatureExtractor, EmoNetForSequenceClassification
 from ..models.emonet.modeling_emonet import PerDomain
-from ..report import atomic_path, write_table
+from ..files import atomic_path
+from ..report import write_table
 from ..splits import SPLITS
 from .common import UAR_MODULE, WeightedLossTrainer, class_weights, load_uar_metric, uar_compute_metrics
 
