@@ -1,4 +1,4 @@
-"""Split protocols against values computed by hand from the algorithms of DESIGN §5."""
+"""Split protocols against values computed by hand from the algorithms of docs/design.md §5."""
 
 import hashlib
 
@@ -64,18 +64,28 @@ def test_split_hash_is_sha256_of_sorted_ids():
 
 
 def _records(n_speakers=10, per_speaker=4):
+    """Toy records whose SERAB key is the utterance number within the speaker (as ShEMO's name[4:6] is): every
+    speaker has an utterance under every key, so a split by key puts each speaker in several splits."""
     return [
         {"corpus": "toy", "utterance_id": f"s{s}_{u}", "speaker_id": f"s{s}", "gender": "female" if s % 2 else "male",
-         "native_label": "ab"[u % 2], "_serab_key": f"k{s % 5}", "_fold_key": f"s{s}", "_official": None}
+         "native_label": "ab"[u % 2], "_serab_key": f"k{u}", "_fold_key": f"s{s}", "_official": None}
         for s in range(n_speakers) for u in range(per_speaker)
     ]
 
 
 def test_partition_serab_uses_the_reference_key_and_may_leak_speakers():
-    splits = partition(_records(), "serab")
-    keys = {split: {r["_serab_key"] for r in members} for split, members in splits.items()}
+    records = _records(10, 5)
+    splits = partition(records, "serab")  # keys shuffled by RandomState(0): k2 k0 k1 | k3 | k4 (0.6 / 0.2 / 0.2)
+    keys = {split: {records[row]["_serab_key"] for row in rows} for split, rows in splits.items()}
+    assert keys == {"train": {"k2", "k0", "k1"}, "validation": {"k3"}, "test": {"k4"}}
     assert keys == {name: {k for k, s in serab_partition([f"k{i}" for i in range(5)]).items() if s == name}
                     for name in ("train", "validation", "test")}
+    speakers = {split: {records[row]["speaker_id"] for row in rows} for split, rows in splits.items()}
+    assert speakers["train"] == speakers["validation"] == speakers["test"] == {f"s{i}" for i in range(10)}
+    assert all(rows == sorted(rows) for rows in splits.values())  # positions in corpus order
+    independent = partition(records, "speaker-independent")
+    members = [{records[row]["speaker_id"] for row in rows} for rows in independent.values()]
+    assert not (members[0] & members[1] or members[0] & members[2] or members[1] & members[2])
 
 
 def test_partition_stratified_cuts_every_stratum():

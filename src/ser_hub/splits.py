@@ -1,4 +1,4 @@
-"""Split protocols (DESIGN §5): deterministic assignments of a corpus's utterances to splits.
+"""Split protocols (docs/design.md §5): deterministic assignments of a corpus's utterances to splits.
 
 - ``serab``: the SERAB reference algorithm on the corpus's reference grouping key (quirks kept on purpose);
 - ``speaker-independent`` (default): the same algorithm on the true speaker ids;
@@ -87,8 +87,8 @@ def split_hash(utterance_ids: Iterable[str]) -> str:
     return hashlib.sha256("\n".join(sorted(utterance_ids)).encode()).hexdigest()[:16]
 
 
-def partition(records: Sequence[dict], protocol: str, *, serab_proportions=(0.6, 0.2, 0.2)) -> dict[str, list[dict]]:
-    """Split the scanned records of one corpus by a protocol; returns split name -> records, in corpus order."""
+def partition(records: Sequence[dict], protocol: str, *, serab_proportions=(0.6, 0.2, 0.2)) -> dict[str, list[int]]:
+    """Split the records of one corpus by a protocol: split name -> the positions of its records, in corpus order."""
     protocol = check_protocol(protocol)
     if protocol in ("serab", "speaker-independent"):
         key = "_serab_key" if protocol == "serab" else "speaker_id"
@@ -117,9 +117,9 @@ def partition(records: Sequence[dict], protocol: str, *, serab_proportions=(0.6,
             )
         split_of = lambda record: record["_official"]  # noqa: E731
         names = list(SPLITS)
-    splits: dict[str, list[dict]] = {name: [] for name in names}
-    for record in records:
-        splits[split_of(record)].append(record)
+    splits: dict[str, list[int]] = {name: [] for name in names}
+    for position, record in enumerate(records):
+        splits[split_of(record)].append(position)
     empty = [name for name, members in splits.items() if not members]
     if empty:
         raise CorpusError(

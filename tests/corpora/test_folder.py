@@ -243,7 +243,7 @@ def test_one_pattern_may_give_label_speaker_and_gender(layout_a):
     source = CorpusSource(layout_a)
     spec = SPEC.configure(source, label_from=pattern, label_map={"calm": "other"})
     assert (spec.native_names, spec.label_mapping()["calm"]) == (["angry", "calm", "happy", "sad"], "other")
-    scan = spec.scan(source, progress=False)
+    scan = spec.scan(source)
     assert [(record["utterance_id"], record["speaker_id"], record["gender"], record["native_label"])
             for record in scan.records[:3]] == [
         ("angry/f01_01", "f01", "female", "angry"), ("angry/f01_02", "f01", "female", "angry"),

@@ -9,8 +9,8 @@ from typing import Any
 import datasets
 
 from ..errors import CorpusError
-from ..splits import DEFAULT_PROTOCOL
-from .base import CorpusBuilder, CorpusConfig, read_build_record
+from ..splits import DEFAULT_PROTOCOL, check_protocol
+from .base import CorpusBuilder, CorpusConfig, PreparedCorpus, read_build_record
 from .spec import CorpusSpec, Extra
 
 
@@ -47,23 +47,38 @@ def corpus_info(name: str) -> CorpusSpec:
 def get_builder(
     name: str,
     data_dir: str,
-    protocol: str = DEFAULT_PROTOCOL,
     *,
     cache_dir: str | None = None,
     sampling_rate: int | None = 16000,
+    progress: bool = True,
     **config: Any,
 ) -> CorpusBuilder:
-    """The datasets builder of one corpus and protocol; ``config`` holds ``min_duration`` and corpus options."""
+    """The datasets builder of one corpus's prepared table; ``config`` holds ``min_duration`` and corpus options."""
     spec = corpus_info(name)
     fields = {key: config.pop(key) for key in list(config) if key in _CONFIG_FIELDS}
     builder_class = CorpusBuilder.for_spec(spec)
     return builder_class(
         data_dir=str(data_dir),
-        protocol=protocol,
         cache_dir=cache_dir,
         sampling_rate=sampling_rate,
+        progress=progress,
         corpus_options=config,
         **fields,
+    )
+
+
+def prepare_corpus(
+    name: str,
+    data_dir: str,
+    *,
+    cache_dir: str | None = None,
+    sampling_rate: int | None = 16000,
+    progress: bool = True,
+    **config: Any,
+) -> PreparedCorpus:
+    """Decode a corpus once into its prepared table (cached), from which every split protocol is a view."""
+    return PreparedCorpus.build(
+        get_builder(name, data_dir, cache_dir=cache_dir, sampling_rate=sampling_rate, progress=progress, **config)
     )
 
 
@@ -74,18 +89,22 @@ def load_corpus(
     *,
     cache_dir: str | None = None,
     sampling_rate: int | None = 16000,
+    progress: bool = True,
     **config: Any,
 ) -> datasets.DatasetDict:
     """Prepare (once, cached) and return a corpus as a DatasetDict whose splits follow ``protocol``.
 
-    ``sampling_rate=None`` keeps the original files byte for byte; otherwise audio is mono at that rate.
+    The corpus is decoded once per sampling rate and options; every protocol is a view of that one table, so asking
+    for another protocol decodes nothing. ``sampling_rate=None`` keeps the original files byte for byte; otherwise
+    audio is mono at that rate. ``progress=False`` shows no progress bar.
     """
-    builder = get_builder(name, data_dir, protocol, cache_dir=cache_dir, sampling_rate=sampling_rate, **config)
-    builder.download_and_prepare()
-    return builder.as_dataset()
+    check_protocol(protocol)
+    prepared = prepare_corpus(name, data_dir, cache_dir=cache_dir, sampling_rate=sampling_rate, progress=progress,
+                              **config)
+    return prepared.load(protocol)
 
 
 __all__ = [
-    "REGISTRY", "CorpusBuilder", "CorpusConfig", "CorpusSpec", "Extra", "corpus_info", "get_builder",
-    "list_corpora", "load_corpus", "read_build_record",
+    "REGISTRY", "CorpusBuilder", "CorpusConfig", "CorpusSpec", "Extra", "PreparedCorpus", "corpus_info", "get_builder",
+    "list_corpora", "load_corpus", "prepare_corpus", "read_build_record",
 ]

@@ -14,11 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-import numpy as np
-from tqdm.auto import tqdm
-
-from .. import audio, labels
-from ..errors import AudioError, CorpusError
+from .. import labels
+from ..errors import CorpusError
 from .source import CorpusSource
 
 Field = str | Callable[[Mapping[str, Any]], Any]
@@ -48,6 +45,11 @@ class Scan:
     records: list[dict]
     skipped: list[Skip]
     ignored: list[str]
+
+
+def summarize_skips(skipped: list[Skip], top: int = 3) -> str:
+    """The most common skip reasons with their counts, for messages: '3 x unknown label code ...; 1 x silent'."""
+    return "; ".join(f"{count} x {reason}" for reason, count in Counter(skip.reason for skip in skipped).most_common(top))
 
 
 def evaluate_field(value: Field, groups: Mapping[str, Any]) -> Any:
@@ -150,8 +152,9 @@ class CorpusSpec:
             )
         return root
 
-    def scan(self, source: CorpusSource, *, min_duration: float = 0.1, progress: bool = True) -> Scan:
-        """Parse every file, check its audio and return the records plus documented skips (never silent drops)."""
+    def scan(self, source: CorpusSource) -> Scan:
+        """Parse every file's path (and the corpus's annotation files) into records, with documented skips (never
+        silent drops). Nothing is decoded here: `ser_hub.corpora.base` checks and decodes the audio in one pass."""
         audio_paths = [path for path in source.paths if PurePosixPath(path).suffix.lower() in AUDIO_EXTENSIONS]
         root = self._locate_root(audio_paths)
         regex = re.compile(self.pattern)
@@ -164,7 +167,7 @@ class CorpusSpec:
         corpus_folders = {PurePosixPath(path).parent for path in under_root if regex.fullmatch(path[len(root) :])}
         members = [path for path in under_root if PurePosixPath(path).parent in corpus_folders]
         ignored = sorted(set(source.paths) - set(members))
-        for path in tqdm(members, desc=f"scanning {self.name}", unit="file", disable=not progress):
+        for path in members:
             relative = path[len(root) :]
             if relative in self.exclude:
                 skipped.append(Skip(relative, f"excluded: {self.exclude[relative]}"))
@@ -183,12 +186,7 @@ class CorpusSpec:
                 )
                 skipped.append(Skip(relative, reason))
                 continue
-            try:
-                duration = _checked_duration(source, path, relative, min_duration)
-            except AudioError as error:
-                skipped.append(Skip(relative, str(error).removeprefix(f"{relative}: ")))
-                continue
-            record = self._record(groups, active[code], duration)
+            record = self._record(groups, active[code])
             if record["utterance_id"] in seen:
                 raise CorpusError(
                     f"{relative} and {seen[record['utterance_id']]} both give utterance id "
@@ -197,11 +195,12 @@ class CorpusSpec:
             seen[record["utterance_id"]] = relative
             records.append(record)
         if not records:
-            reasons = Counter(skip.reason for skip in skipped).most_common(3)
-            raise CorpusError(f"no usable utterance in {source}: every audio file was skipped ({reasons}).")
+            raise CorpusError(
+                f"no usable utterance in {source}: every audio file was skipped ({summarize_skips(skipped)})."
+            )
         return Scan(root=root, records=records, skipped=skipped, ignored=ignored)
 
-    def _record(self, groups: Mapping[str, Any], native: str, duration: float) -> dict:
+    def _record(self, groups: Mapping[str, Any], native: str) -> dict:
         speaker = str(evaluate_field(self.speaker, groups))
         emotion = self.unified_emotion(native)
         arousal, valence = labels.arousal_valence(native, emotion)
@@ -216,7 +215,6 @@ class CorpusSpec:
             "emotion": emotion,
             "arousal": arousal,
             "valence": valence,
-            "duration": duration,
         }
         record.update({name: evaluate_field(extra.field, groups) for name, extra in self.extras.items()})
         keyed = {**groups, "speaker_id": speaker}
@@ -224,22 +222,3 @@ class CorpusSpec:
         record["_fold_key"] = str(evaluate_field(self.fold_key, keyed)) if self.fold_key else speaker
         record["_official"] = self.official(keyed) if self.official else None
         return record
-
-
-def _checked_duration(source: CorpusSource, path: str, relative: str, min_duration: float) -> float:
-    """Decode the whole file once: corrupt, empty, silent and too-short files raise an AudioError."""
-    samples, rate = audio.decode(_nonempty(source, path, relative), relative)
-    duration = samples.shape[1] / rate
-    if samples.size == 0:
-        raise AudioError(f"{relative}: no audio samples (zero-length file).")
-    if duration < min_duration:
-        raise AudioError(f"{relative}: too short ({duration:.3f} s < min_duration={min_duration} s).")
-    if not np.any(samples):
-        raise AudioError(f"{relative}: silent (every sample is zero).")
-    return duration
-
-
-def _nonempty(source: CorpusSource, path: str, relative: str) -> bytes:
-    if source.size(path) == 0:
-        raise AudioError(f"{relative}: the file is empty (0 bytes); re-download or remove it.")
-    return source.read_bytes(path)
