@@ -18,9 +18,9 @@ process unless MPI is set up); the processes then run on CPU and synchronise wit
 from __future__ import annotations
 
 import json
-import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import datasets
@@ -36,7 +36,9 @@ from safetensors.numpy import save_file
 from tqdm.auto import tqdm
 
 from .. import audio
+from ..concurrency import ordered_map
 from ..errors import AudioError
+from ..files import atomic_path, write_json
 from .base import Extractor, FeatureError, digest
 from .loading import load_extractor
 
@@ -120,12 +122,11 @@ def fit_statistics(extractor: Extractor, dataset: datasets.Dataset, cache: Path 
             extractor.statistics = json.loads(path.read_text())
         else:
             batches = plan_batches(range(len(dataset)), utterance_durations(dataset), batch_seconds)
-            raw = raw_audio(dataset)
             bar = tqdm(total=len(dataset), desc=f"{extractor.name}: statistics", unit="utt",
                        disable=not (progress and state.is_main_process))
             with bar:
-                waveforms = (load_waveforms(raw, rows, extractor.sampling_rate, bar) for rows in batches)
-                statistics = extractor.fit_statistics(waveforms)
+                waveforms = ordered_map(waveform_loader(dataset, extractor.sampling_rate), batches)
+                statistics = extractor.fit_statistics(_counted(waveforms, bar))
             if path is not None:
                 write_json(path, statistics)
     return extractor.statistics
@@ -133,7 +134,8 @@ def fit_statistics(extractor: Extractor, dataset: datasets.Dataset, cache: Path 
 
 def extract_split(dataset: datasets.Dataset, extractor: Extractor, cache: Path | None, batch_seconds: float,
                   progress: bool, state: PartialState) -> datasets.Dataset:
-    """Features of one split; see `extract`."""
+    """Features of one split; see `extract`. Batches are decoded ahead of the model on a thread pool and finished
+    batches are written to the cache by a thread of their own, so the model never waits for either."""
     check_audio(dataset)
     if extractor.column in dataset.column_names:
         raise FeatureError(f"the dataset already has a {extractor.column!r} column; remove it before extracting.")
@@ -150,18 +152,27 @@ def extract_split(dataset: datasets.Dataset, extractor: Extractor, cache: Path |
     durations = utterance_durations(dataset)
     pending = by_duration((row for row in range(len(dataset)) if row not in done), durations)
     share = pending[state.process_index :: state.num_processes]  # interleaved: every share has long and short ones
-    raw = raw_audio(dataset)
+    batches = plan_batches(share, durations, batch_seconds)
     bar = tqdm(total=len(share), desc=f"{extractor.name}: {dataset.split or 'features'}", unit="utt",
                disable=not (progress and state.is_main_process))
-    with bar:
-        for rows in plan_batches(share, durations, batch_seconds):
-            waveforms = load_waveforms(raw, rows, extractor.sampling_rate, bar)
-            store.add(rows, embed_batch(extractor, waveforms, dataset, rows))
+    decoded = ordered_map(waveform_loader(dataset, extractor.sampling_rate), batches)
+    with bar, ThreadPoolExecutor(max_workers=1) as writer:
+        writes = [writer.submit(store.add, rows, embed_batch(extractor, waveforms, dataset, rows))
+                  for rows, waveforms in zip(batches, _counted(decoded, bar))]
+        for write in writes:
+            write.result()
     state.wait_for_everyone()
     if state.is_main_process:
         store.finish(dataset, extractor.column, key)
     state.wait_for_everyone()
     return store.load(dataset)
+
+
+def _counted(batches: Iterable[list[np.ndarray]], bar: tqdm) -> Iterable[list[np.ndarray]]:
+    """The batches, counting each one's utterances on `bar` once it has been used."""
+    for waveforms in batches:
+        yield waveforms
+        bar.update(len(waveforms))
 
 
 def check_audio(dataset: datasets.Dataset) -> None:
@@ -196,13 +207,13 @@ def utterance_durations(dataset: datasets.Dataset) -> list[float]:
     """Seconds per row: the `duration` column of a ser-hub corpus, else read from each file's header."""
     if "duration" in dataset.column_names:
         return [float(duration) for duration in dataset["duration"]]
-    items = raw_audio(dataset)["audio"]
+    items = raw_audio(dataset)[:].column("audio").to_pylist()
     return [audio.probe(audio_bytes(item), item["path"] or f"row {row}").duration for row, item in enumerate(items)]
 
 
 def raw_audio(dataset: datasets.Dataset) -> datasets.Dataset:
-    """The `audio` column undecoded: {"bytes", "path"} per row."""
-    return dataset.select_columns(["audio"]).cast_column("audio", datasets.Audio(decode=False))
+    """The `audio` column undecoded, as Arrow: {"bytes", "path"} per row (thread-safe to read)."""
+    return dataset.with_format("arrow", columns=["audio"])
 
 
 def audio_bytes(item: dict) -> bytes:
@@ -216,14 +227,19 @@ def audio_bytes(item: dict) -> bytes:
         ) from None
 
 
-def load_waveforms(raw: datasets.Dataset, rows: list[int], rate: int, bar: tqdm) -> list[np.ndarray]:
-    """Decode rows of `raw_audio(dataset)` with ser_hub.audio (mono, resampled to `rate` with soxr when needed)."""
-    waveforms = []
-    for row, item in zip(rows, raw[rows]["audio"]):
-        samples, source_rate = audio.decode(audio_bytes(item), item["path"] or f"row {row}")
-        waveforms.append(audio.resample(audio.to_mono(samples), source_rate, rate))
-    bar.update(len(rows))
-    return waveforms
+def waveform_loader(dataset: datasets.Dataset, rate: int) -> Callable[[list[int]], list[np.ndarray]]:
+    """A function decoding rows of a split to mono waveforms at `rate` with ser_hub.audio (soxr when the rates
+    differ); it reads Arrow directly, so batches can be decoded on other threads while the model runs."""
+    raw = raw_audio(dataset)
+
+    def load(rows: list[int]) -> list[np.ndarray]:
+        waveforms = []
+        for row, item in zip(rows, raw[rows].column("audio").to_pylist()):
+            samples, source_rate = audio.decode(audio_bytes(item), item["path"] or f"row {row}")
+            waveforms.append(audio.resample(audio.to_mono(samples), source_rate, rate))
+        return waveforms
+
+    return load
 
 
 def embed_batch(extractor: Extractor, waveforms: list[np.ndarray], dataset: datasets.Dataset, rows: list[int]):
@@ -241,13 +257,6 @@ def embed_batch(extractor: Extractor, waveforms: list[np.ndarray], dataset: data
             f"{extractor.name} failed on a batch of {len(rows)} utterances that each work alone ({error}); "
             "pass a smaller batch_seconds."
         ) from error
-
-
-def write_json(path: Path, payload) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    temporary.write_text(json.dumps(payload, indent=2, sort_keys=True))
-    os.replace(temporary, path)
 
 
 def output_features(dataset: datasets.Dataset, column: str, sample: np.ndarray) -> datasets.Features:
@@ -320,7 +329,9 @@ class DiskChunks:
         write_json(self.folder / "identity.json", description)
 
     def chunk_files(self) -> list[Path]:
-        return sorted(self.chunks.glob("*.safetensors")) if self.chunks.is_dir() else []
+        if not self.chunks.is_dir():
+            return []
+        return sorted(path for path in self.chunks.glob("*.safetensors") if not path.name.startswith("."))  # not temporaries
 
     def completed_rows(self) -> set[int]:
         rows: set[int] = set()
@@ -333,11 +344,8 @@ class DiskChunks:
         indices = np.asarray(rows, dtype=np.int64)
         offsets = np.cumsum([0] + [len(value) if value.ndim == 2 else 1 for value in features], dtype=np.int64)
         stacked = np.concatenate([np.atleast_2d(value) for value in features]).astype(np.float32, copy=False)
-        path = self.chunks / f"{digest(rows)[:16]}.safetensors"
-        self.chunks.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-        save_file({"rows": indices, "offsets": offsets, "values": np.ascontiguousarray(stacked)}, temporary)
-        os.replace(temporary, path)
+        with atomic_path(self.chunks / f"{digest(rows)[:16]}.safetensors") as temporary:
+            save_file({"rows": indices, "offsets": offsets, "values": np.ascontiguousarray(stacked)}, temporary)
 
     def finish(self, dataset: datasets.Dataset, column: str, key: str) -> None:
         """Merge every chunk into features.arrow (atomically), then drop the chunks."""
@@ -365,9 +373,8 @@ class DiskChunks:
                 out.append(block[0] if column == "embedding" else block)
             return out
 
-        temporary = self.final.with_name(f".{self.final.name}.tmp-{os.getpid()}")
-        write_features(dataset, column, values, {"path": str(temporary)}, key)
-        os.replace(temporary, self.final)
+        with atomic_path(self.final) as temporary:
+            write_features(dataset, column, values, {"path": str(temporary)}, key)
         shutil.rmtree(self.chunks, ignore_errors=True)
 
     def load(self, dataset: datasets.Dataset) -> datasets.Dataset:
