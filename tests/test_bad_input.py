@@ -1,4 +1,5 @@
-"""DESIGN §11: bad input gives a clear message naming the file, or a documented skip; never stale or half-written output."""
+"""Bad input (docs/design.md §11) gives a clear message naming the file, or a documented skip; never stale or
+half-written output."""
 
 import zipfile
 

@@ -1,7 +1,7 @@
 """The unified emotion taxonomy, the mapping policy from corpus labels to it, and arousal/valence.
 
 Unified 8-class space (SER Evals): neutral, anger, happiness, sadness, fear, disgust, surprise, other; the 7-class
-view (multi-task wav2vec 2.0 paper) drops ``other``. Arousal/valence follow EmoNet/EmoSet Table 2 (DESIGN §4).
+view (multi-task wav2vec 2.0 paper) drops ``other``. Arousal/valence follow EmoNet/EmoSet Table 2 (docs/design.md §4).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ AROUSAL: tuple[str, ...] = ("low", "high")
 VALENCE: tuple[str, ...] = ("negative", "neutral", "positive")
 GENDERS: tuple[str, ...] = ("female", "male", "unknown")
 
-# Synonyms folded onto a unified class (DESIGN §4). Anything that is neither a unified class nor listed here is `other`.
+# Synonyms folded onto a unified class (docs/design.md §4). Anything neither a unified class nor listed here is `other`.
 SYNONYMS: Mapping[str, str] = {
     "calm": "neutral",
     "joy": "happiness",

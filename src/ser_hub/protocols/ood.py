@@ -1,4 +1,4 @@
-"""The SER Evals out-of-domain protocol (Osman et al., SER Evals §3; DESIGN §7).
+"""The SER Evals out-of-domain protocol (Osman et al., SER Evals §3; docs/design.md §8).
 
 Per backbone: one MLP probe per corpus (two hidden layers, label smoothing 0.1, 100 epochs), trained on the
 frame-level features of the corpus's training split with every frame labelled with its utterance's unified emotion,

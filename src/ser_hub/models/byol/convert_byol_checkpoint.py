@@ -15,7 +15,7 @@ from .configuration_byol import ByolConfig
 from .feature_extraction_byol import ByolFeatureExtractor
 from .modeling_byol import ByolForSequenceClassification, ByolModel
 
-# Front-end window per variant (DESIGN §6): BYOL-A was trained with 64 ms windows, BYOL-S with 25 ms.
+# Front-end window per variant (docs/design.md §6): BYOL-A was trained with 64 ms windows, BYOL-S with 25 ms.
 VARIANT_WIN_LENGTH = {"byol-a": 1024, "byol-s": 400}
 
 # AudioNTT2020 keys -> ByolModel keys: features.{0,4,8} are the convs, features.{1,5,9} their BatchNorms,
