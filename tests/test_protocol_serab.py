@@ -11,6 +11,7 @@ from sklearn.discriminant_analysis import LinearDiscriminantAnalysis, QuadraticD
 from sklearn.ensemble import RandomForestClassifier
 
 from ser_hub.protocols.serab import (
+    C_GRID,
     ClassifierSpec,
     SerabInputError,
     SerabResult,
@@ -22,6 +23,7 @@ from ser_hub.protocols.serab import (
     serab_classifiers,
     standardize_embeddings,
 )
+from ser_hub.protocols.serab import _longest_first_chains
 
 SPEAKERS = {"train": 6, "validation": 3, "test": 3}
 
@@ -134,11 +136,25 @@ def test_scores_confusion_matrix_and_json_round_trip(splits, result):
     assert json.loads(json.dumps(result.to_dict())) == result.to_dict()
 
 
-def test_thread_count_does_not_change_results(splits, result):
-    one = evaluate_embeddings(splits, n_jobs=1, progress=False)
+def test_worker_count_does_not_change_results(splits, result):
+    one = evaluate_embeddings(splits, n_jobs=1, progress=False)  # in this process; `result` ran on worker processes
     assert [c.grid for c in one.classifiers.values()] == [c.grid for c in result.classifiers.values()]
     assert [c.test_predictions for c in one.classifiers.values()] == [
         c.test_predictions for c in result.classifiers.values()]
+    assert [c.fits for c in one.classifiers.values()] == [c.fits for c in result.classifiers.values()]
+    assert one.fit_warnings == result.fit_warnings
+
+
+def test_fits_start_longest_first():
+    order = [(spec.name, spec.candidates()[chain[0]], len(chain))
+             for spec, chain in _longest_first_chains(serab_classifiers())]
+    assert order[:6] == [  # chains of five forests, deepest max_depth first
+        ("random_forest", {"class_weight": weight, "max_depth": 25, "min_samples_split": split}, 5)
+        for weight in ("balanced", None) for split in (2, 5, 10)]
+    by_c = order[6:-4]
+    assert [name for name, _, _ in by_c] == (["logistic_regression"] * 2 + ["svc"] * 4) * 11
+    assert [params["C"] for _, params, _ in by_c] == [c for c in C_GRID for _ in range(6)]  # C_GRID decreases
+    assert order[-4:] == [("lda", {}, 1)] + [("qda", {"reg_param": reg}, 1) for reg in (0.0, 0.1, 0.25)]
 
 
 def test_forest_sharing_stays_exact_when_trees_reach_the_limit():

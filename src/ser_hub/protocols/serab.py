@@ -8,13 +8,23 @@ train+validation and scored on test (accuracy and UAR). One classifier is report
 no test leakage) or, as the reference code does, the best on test. `serab_benchmark` aggregates tasks (UM/WM/GM).
 
 The search gives exactly what `GridSearchCV` gives (`reference_search` runs that plain version; the tests compare
-both), faster: the fits run on a thread pool (libsvm, the tree builders and BLAS release the GIL) with one BLAS thread
-per fit, and exact work is shared: a random forest whose trees all stay shallower than its `max_depth` never hit that
-limit, so it is also the forest of every larger `max_depth` and those grid points are not fitted again. Selection
-follows `GridSearchCV`: the first best grid point in grid order, failed fits ranked last. Precomputed SVC kernels and
-warm-started logistic regressions were left out: with libsvm's kernel cache, kernel evaluations are a small part of a
-fit (a precomputed Gram matrix saved about 5% of a linear fit on URDU, the SMO iterations dominate) and their
-rounding differs from libsvm's; warm starts end at different iterates. Both would change results.
+both) with less work and less waiting (`benchmarks/serab_classifiers.py` measures it against `GridSearchCV(n_jobs=-1)`
+as the reference code runs it). Exact work is shared: a random forest whose trees all stay shallower than its
+`max_depth` never hit that limit, so it is also the forest of every larger `max_depth` and those grid points are not
+fitted again (a chain of grid points, deepest first, is one task). The fits run on joblib's worker processes, each
+array memory-mapped to them once, rather than on threads: libsvm releases the GIL (two threads fit two linear SVCs
+2.0x as fast as one) but a forest holds it for its per-tree Python work (1.75x) and lbfgs for most of its iterations
+(1.0x). The workers outlive a run (joblib reuses them); starting them costs the first run in a process a few seconds
+(each imports `ser_hub.protocols`). Fits start longest first (forest chains, then decreasing C), then the refits of the
+best configurations, longest first too, so that no long fit is left running alone at the end. Selection follows
+`GridSearchCV`: the first best grid point in grid order, failed fits ranked last.
+
+Left out because they change results: precomputed SVC kernels (with libsvm's kernel cache, kernel evaluations are a
+small part of a fit: a precomputed Gram matrix saved about 5% of a linear fit on URDU, the SMO iterations dominate; and
+their rounding differs from libsvm's) and warm-started logistic regressions (they end at different iterates). Left out
+although exact: reusing the single trees of a deeper forest that stayed shallower than a smaller `max_depth` (a fifth
+to a third of the forest fits left on URDU) needs scikit-learn's private tree-building code; and a linear SVC's SMO
+iterates do not depend on C until a dual variable reaches C, but libsvm's output cannot tell whether one ever did.
 
 Two departures from the reference run. libsvm's default (no iteration limit) did not finish in minutes for the linear
 kernel at C >= 100 on per-speaker standardised URDU embeddings (most class pairs still unconverged after 10^6
@@ -30,12 +40,11 @@ import time
 import warnings
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 
 import datasets
 import numpy as np
-from joblib import effective_n_jobs
+from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, clone
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis, QuadraticDiscriminantAnalysis
 from sklearn.ensemble import RandomForestClassifier
@@ -43,7 +52,6 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, ParameterGrid, PredefinedSplit
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
-from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
 from ser_hub.audit import AuditReport, audit
@@ -233,7 +241,7 @@ def evaluate_embeddings(
     - `select`: report the classifier with the best `validation` accuracy, or the best `test` accuracy (the reference
       behaviour, needed to compare with the paper's Table 3; it reads the test labels).
     - `classifiers`: the specs to run (default `serab_classifiers(seed)`).
-    - `n_jobs`: fits run at once (joblib's convention: -1 uses every core).
+    - `n_jobs`: worker processes fitting at once (joblib's convention: -1 uses every core; 1 fits in this process).
     - `label_names`: the class names when labels are class indices (e.g. a ClassLabel's `names`).
     - `audit_report`: the corpus audit, whose warnings are passed on; with `standardize="speaker"` and speakers
       recorded in one emotion only, a warning says to compare with `global`.
@@ -258,9 +266,7 @@ def evaluate_embeddings(
         validation=(arrays["validation"], np.asarray(splits["validation"].labels)),
         test=(arrays["test"], np.asarray(splits["test"].labels)),
     )
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        searches = _SharedSearch(specs, data, effective_n_jobs(n_jobs), progress).run()
+    searches = _shared_search(specs, data, n_jobs, progress)
     finished = time.perf_counter()
     classes = np.unique(np.concatenate([data.train[1], data.validation[1], data.test[1]]))
     results = {spec.name: _classifier_result(spec, searches[spec.name], data, classes) for spec in specs}
@@ -281,7 +287,7 @@ def evaluate_embeddings(
         classifiers=results,
         failed=failed,
         warnings=notes,
-        fit_warnings=dict(Counter(f"{item.category.__name__}: {item.message}" for item in caught)),
+        fit_warnings=dict(Counter(warning for search in searches.values() for warning in search.warnings)),
         seconds={
             "standardize": standardized - start,
             "classifiers": finished - standardized,
@@ -352,24 +358,51 @@ class _Data:
 
 @dataclass
 class _Fit:
-    """What one fit produced: a score (or predictions for a refit), or the error; and for forests the tree depth."""
+    """What one fit produced: a validation accuracy (test predictions for a refit) or the error, its seconds and the
+    library warnings it raised (recorded in the worker that ran it)."""
 
     value: object = None
     error: str | None = None
-    depth: int | None = None
     seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
 
 
 def _fit(estimator: BaseEstimator, fit_on: tuple, then) -> _Fit:
     """Fit, then apply `then` to the fitted estimator; any exception is recorded, as `GridSearchCV` does."""
     start = time.perf_counter()
-    try:
-        estimator.fit(*fit_on)
-        value = then(estimator)
-    except Exception as error:  # noqa: BLE001  (a failing configuration is data, never the end of the run)
-        return _Fit(error=f"{type(error).__name__}: {error}", seconds=time.perf_counter() - start)
-    depth = max(tree.get_depth() for tree in estimator.estimators_) if _is_forest(estimator) else None
-    return _Fit(value=value, depth=depth, seconds=time.perf_counter() - start)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            estimator.fit(*fit_on)
+            value, error = then(estimator), None
+        except Exception as exception:  # noqa: BLE001  (a failing configuration is data, never the end of the run)
+            value, error = None, f"{type(exception).__name__}: {exception}"
+    noted = [f"{warning.category.__name__}: {warning.message}" for warning in caught]
+    return _Fit(value, error, time.perf_counter() - start, noted)
+
+
+def _search_chain(
+    estimator: BaseEstimator, chain: list[dict], train: tuple, validation: tuple
+) -> list[tuple[_Fit, int]]:
+    """Fit and score a chain of grid points in order; each fit with the number of points it stands for: a forest
+    whose trees all stayed shallower than the next point's `max_depth` never hit that limit, so it is that point's
+    forest too."""
+    fits, position = [], 0
+    while position < len(chain):
+        fitted = clone(estimator).set_params(**chain[position])
+        fit = _fit(fitted, train, lambda model: model.score(*validation))
+        covered = 1
+        if fit.error is None and _is_forest(fitted):
+            depth = max(tree.get_depth() for tree in fitted.estimators_)
+            while position + covered < len(chain) and depth < _depth_limit(chain[position + covered]):
+                covered += 1
+        fits.append((fit, covered))
+        position += covered
+    return fits
+
+
+def _refit(estimator: BaseEstimator, train_validation: tuple, test_embeddings: np.ndarray) -> _Fit:
+    return _fit(estimator, train_validation, lambda model: model.predict(test_embeddings))
 
 
 def _is_forest(estimator: BaseEstimator) -> bool:
@@ -380,25 +413,46 @@ def _depth_limit(params: dict) -> float:
     return np.inf if params["max_depth"] is None else params["max_depth"]
 
 
+def _longest_first(spec: ClassifierSpec, params: dict, points: int = 1) -> tuple[float, float]:
+    """Sort key that starts the longest fits first, so that no long fit is left running alone at the end: chains of
+    forests (up to one forest per point), then the others by decreasing C (libsvm and lbfgs iterate longer on less
+    regularised problems; the large-C linear SVCs run to their iteration limit). The order changes no result."""
+    return -points if _is_forest(spec.estimator) else 0, -{**spec.estimator.get_params(), **params}.get("C", 0.0)
+
+
 @dataclass
 class _Search:
     """One classifier's grid: a validation accuracy (NaN when failed) and error per point, then its refit."""
 
     candidates: list[dict]
-    scores: list[float]
+    scores: list[float | None] = field(init=False)
     errors: dict[int, str] = field(default_factory=dict)
     fits: int = 0
     seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
     refit: _Fit | None = None
 
-    def record(self, index: int, fit: _Fit) -> None:
-        self.scores[index] = np.nan if fit.error else fit.value
-        if fit.error:
-            self.errors[index] = fit.error
+    def __post_init__(self) -> None:
+        self.scores = [None] * len(self.candidates)
 
-    @property
-    def complete(self) -> bool:
-        return not any(score is None for score in self.scores)
+    def record(self, chain: list[int], fits: list[tuple[_Fit, int]]) -> None:
+        """The fits of a chain of grid points, each standing for `covered` points in chain order."""
+        points = iter(chain)
+        for fit, covered in fits:
+            self.fits += 1
+            self._count(fit)
+            for index in [next(points) for _ in range(covered)]:
+                self.scores[index] = np.nan if fit.error else fit.value
+                if fit.error:
+                    self.errors[index] = fit.error
+
+    def record_refit(self, fit: _Fit) -> None:
+        self.refit = fit
+        self._count(fit)
+
+    def _count(self, fit: _Fit) -> None:
+        self.seconds += fit.seconds
+        self.warnings += fit.warnings
 
     def best(self) -> int | None:
         """`GridSearchCV`'s choice: the first grid point with the highest score, failed points ranked last."""
@@ -415,72 +469,63 @@ class _Search:
         return failed
 
 
-class _SharedSearch:
-    """Every classifier's grid points, then its refit, on a thread pool; forests that stayed shallower than their
-    `max_depth` also stand for the grid points that differ only by a larger `max_depth`."""
+def _chains(spec: ClassifierSpec) -> list[list[int]]:
+    """Grid points that may share a fit, deepest `max_depth` first (forests only; otherwise one point each)."""
+    candidates = spec.candidates()
+    if not (_is_forest(spec.estimator) and "max_depth" in spec.grid):
+        return [[index] for index in range(len(candidates))]
+    groups = {}
+    for index, params in enumerate(candidates):
+        groups.setdefault(repr(sorted((k, v) for k, v in params.items() if k != "max_depth")), []).append(index)
+    return [sorted(group, key=lambda index: -_depth_limit(candidates[index])) for group in groups.values()]
 
-    def __init__(self, specs: Sequence[ClassifierSpec], data: _Data, n_jobs: int, progress: bool):
-        self.specs, self.data, self.n_jobs = specs, data, n_jobs
-        self.searches = {}
-        for spec in specs:
-            candidates = spec.candidates()
-            self.searches[spec.name] = _Search(candidates, [None] * len(candidates))
-        total = sum(len(search.candidates) + 1 for search in self.searches.values())
-        self.bar = tqdm(total=total, desc="SERAB classifiers", unit="fit", disable=not progress)
 
-    def run(self) -> dict[str, _Search]:
-        with self.bar, threadpool_limits(limits=1), ThreadPoolExecutor(max_workers=self.n_jobs) as pool:
-            self.pool, self.running = pool, {}
-            for spec in self.specs:
-                for chain in self._chains(spec):
-                    self._submit_search(spec, chain)
-            while self.running:
-                done, _ = wait(self.running, return_when=FIRST_COMPLETED)
-                for future in done:
-                    spec, chain = self.running.pop(future)
-                    if chain is None:
-                        self.searches[spec.name].refit = future.result()
-                        self.searches[spec.name].seconds += future.result().seconds
-                        self.bar.update()
-                    else:
-                        self._searched(spec, chain, future.result())
-        return self.searches
+def _longest_first_chains(specs: Sequence[ClassifierSpec]) -> list[tuple[ClassifierSpec, list[int]]]:
+    """Every classifier's chains of grid points in the order they are started: longest fits first."""
+    chains = [(spec, chain) for spec in specs for chain in _chains(spec)]
+    return sorted(chains, key=lambda item: _longest_first(item[0], item[0].candidates()[item[1][0]], len(item[1])))
 
-    def _chains(self, spec: ClassifierSpec) -> list[list[int]]:
-        """Grid points that may share a fit, deepest `max_depth` first (forests only; otherwise one point each)."""
-        candidates = self.searches[spec.name].candidates
-        if not (_is_forest(spec.estimator) and "max_depth" in spec.grid):
-            return [[index] for index in range(len(candidates))]
-        groups = {}
-        for index, params in enumerate(candidates):
-            groups.setdefault(repr(sorted((k, v) for k, v in params.items() if k != "max_depth")), []).append(index)
-        return [sorted(group, key=lambda index: -_depth_limit(candidates[index])) for group in groups.values()]
 
-    def _submit_search(self, spec: ClassifierSpec, chain: list[int]) -> None:
-        estimator = clone(spec.estimator).set_params(**self.searches[spec.name].candidates[chain[0]])
-        future = self.pool.submit(_fit, estimator, self.data.train, lambda fitted: fitted.score(*self.data.validation))
-        self.running[future] = (spec, chain)
-
-    def _searched(self, spec: ClassifierSpec, chain: list[int], fit: _Fit) -> None:
-        search = self.searches[spec.name]
-        search.fits += 1
-        search.seconds += fit.seconds
-        search.record(chain[0], fit)
-        rest = chain[1:]
-        while rest and fit.depth is not None and fit.depth < _depth_limit(search.candidates[rest[0]]):
-            search.record(rest.pop(0), fit)  # the depth limit never triggered: the same forest
-        self.bar.update(len(chain) - len(rest))
-        if rest:
-            self._submit_search(spec, rest)
-        elif search.complete and (best := search.best()) is not None:
-            estimator = clone(spec.estimator).set_params(**search.candidates[best])
-            future = self.pool.submit(_fit, estimator, self.data.train_validation, self._predict_test)
-            self.running[future] = (spec, None)
-        elif search.complete:
-            self.bar.update()  # nothing to refit: every configuration failed
-
-    def _predict_test(self, fitted: BaseEstimator) -> np.ndarray:
-        return fitted.predict(self.data.test[0])
+def _shared_search(
+    specs: Sequence[ClassifierSpec], data: _Data, n_jobs: int | None, progress: bool
+) -> dict[str, _Search]:
+    """Every classifier's grid points on joblib's worker processes, longest fits first, then the refits of the best
+    points (longest first too). joblib sends each array to the workers once, memory-mapped."""
+    searches = {spec.name: _Search(spec.candidates()) for spec in specs}
+    chains = _longest_first_chains(specs)
+    total = sum(len(search.candidates) + 1 for search in searches.values())
+    with (
+        tqdm(total=total, desc="SERAB classifiers", unit="fit", disable=not progress) as bar,
+        Parallel(n_jobs=n_jobs, backend="loky", return_as="generator") as parallel,
+    ):
+        searched = parallel(
+            delayed(_search_chain)(
+                spec.estimator, [searches[spec.name].candidates[index] for index in chain], data.train, data.validation
+            )
+            for spec, chain in chains
+        )
+        for (spec, chain), fits in zip(chains, searched, strict=True):
+            searches[spec.name].record(chain, fits)
+            bar.update(len(chain))
+        best = {name: index for name, search in searches.items() if (index := search.best()) is not None}
+        refitted = sorted(
+            (spec for spec in specs if spec.name in best),
+            key=lambda spec: _longest_first(spec, searches[spec.name].candidates[best[spec.name]]),
+        )
+        bar.update(len(specs) - len(refitted))  # nothing to refit where every configuration failed
+        train_validation = data.train_validation
+        refits = parallel(
+            delayed(_refit)(
+                clone(spec.estimator).set_params(**searches[spec.name].candidates[best[spec.name]]),
+                train_validation,
+                data.test[0],
+            )
+            for spec in refitted
+        )
+        for spec, fit in zip(refitted, refits, strict=True):
+            searches[spec.name].record_refit(fit)
+            bar.update()
+    return searches
 
 
 # ---------------------------------------------------------------------------------------------------------------------
