@@ -16,6 +16,7 @@ from ser_hub.protocols.serab import (
     SerabInputError,
     SerabResult,
     SplitData,
+    _longest_first_chains,
     evaluate_embeddings,
     reference_search,
     run_serab,
@@ -23,7 +24,6 @@ from ser_hub.protocols.serab import (
     serab_classifiers,
     standardize_embeddings,
 )
-from ser_hub.protocols.serab import _longest_first_chains
 
 SPEAKERS = {"train": 6, "validation": 3, "test": 3}
 
