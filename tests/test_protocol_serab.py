@@ -104,9 +104,15 @@ def test_failed_configurations_are_recorded_and_the_run_carries_on(result):
     qda = result.classifiers["qda"]
     assert [point.validation_accuracy is None for point in qda.grid] == [True, False, False]
     assert qda.best_params in ({"reg_param": 0.1}, {"reg_param": 0.25}) and qda.test_accuracy is not None
-    assert result.fit_warnings == {  # SVC's linear kernel at large C stops at SVC_MAX_ITER (4 of the fits here)
-        "ConvergenceWarning: Solver terminated early (max_iter=100000).  Consider pre-processing your data with "
-        "StandardScaler or MinMaxScaler.": 4}
+    assert result.fit_warnings == {  # SVC's linear kernel at C >= 1000 stops at SVC_MAX_ITER (6 of the fits here)
+        "ConvergenceWarning: Solver terminated early (max_iter=10000).  Consider pre-processing your data with "
+        "StandardScaler or MinMaxScaler.": 6}
+
+
+def test_iteration_limits_are_the_reference_codes():
+    estimators = {spec.name: spec.estimator for spec in serab_classifiers()}
+    assert estimators["logistic_regression"].max_iter == estimators["svc"].max_iter == 10_000  # max_iter=1e4 there
+    assert type(estimators["logistic_regression"].max_iter) is type(estimators["svc"].max_iter) is int
 
 
 def test_selection_by_validation_and_by_test(splits, result):

@@ -36,6 +36,9 @@ def test_real_urdu_byol_s_selections_and_predictions_equal_plain_gridsearchcv(ur
     assert all("not full rank. When using `solver='svd'` the number of samples in each class should be more than "
                "the number of features" in failure.error for failure in result.failed)
     assert result.classifiers["qda"].test_accuracy is None and result.selected != "qda"
+    assert result.fit_warnings == {  # lbfgs converged within its 10,000 iterations; linear SVCs at C >= 1 stopped
+        "ConvergenceWarning: Solver terminated early (max_iter=10000).  Consider pre-processing your data with "
+        "StandardScaler or MinMaxScaler.": 12}
 
     splits = {
         name: SplitData(np.asarray(split["embedding"]), np.asarray(split["native_label"]),
