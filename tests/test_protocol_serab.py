@@ -16,7 +16,7 @@ from ser_hub.protocols.serab import (
     SerabInputError,
     SerabResult,
     SplitData,
-    _longest_first_chains,
+    _first_tasks,
     evaluate_embeddings,
     reference_search,
     run_serab,
@@ -152,15 +152,33 @@ def test_worker_count_does_not_change_results(splits, result):
 
 
 def test_fits_start_longest_first():
-    order = [(spec.name, spec.candidates()[chain[0]], len(chain))
-             for spec, chain in _longest_first_chains(serab_classifiers())]
-    assert order[:6] == [  # chains of five forests, deepest max_depth first
-        ("random_forest", {"class_weight": weight, "max_depth": 25, "min_samples_split": split}, 5)
+    order = [(kind, spec.name, spec.candidates()[chain[0]], len(chain))
+             for kind, spec, chain in _first_tasks(serab_classifiers())]
+    assert order[:5] == [("search", "lda", {}, 1)] + [  # discriminant analyses; LDA's one point is refit at once
+        ("search", "qda", {"reg_param": reg}, 1) for reg in (0.0, 0.1, 0.25)] + [("refit", "lda", {}, 1)]
+    assert order[5:11] == [  # chains of five forests, deepest max_depth first
+        ("search", "random_forest", {"class_weight": weight, "max_depth": 25, "min_samples_split": split}, 5)
         for weight in ("balanced", None) for split in (2, 5, 10)]
-    by_c = order[6:-4]
-    assert [name for name, _, _ in by_c] == (["logistic_regression"] * 2 + ["svc"] * 4) * 11
-    assert [params["C"] for _, params, _ in by_c] == [c for c in C_GRID for _ in range(6)]  # C_GRID decreases
-    assert order[-4:] == [("lda", {}, 1)] + [("qda", {"reg_param": reg}, 1) for reg in (0.0, 0.1, 0.25)]
+    by_c = order[11:]
+    assert [name for _, name, _, _ in by_c] == (["logistic_regression"] * 2 + ["svc"] * 4) * 11
+    assert [params["C"] for _, _, params, _ in by_c] == [c for c in C_GRID for _ in range(6)]  # C_GRID decreases
+
+
+def test_a_one_point_grid_whose_fit_fails_refits_nothing():
+    wide = {name: SplitData(split.embeddings[:, :32], split.labels, split.speakers)  # full rank, no duplicate
+            for name, split in synthetic_splits(dim=32).items()}
+    standardized = standardize_embeddings(wide, "speaker")
+    train, validation = ((standardized[name], wide[name].labels) for name in ("train", "validation"))
+    qda = ClassifierSpec("qda", QuadraticDiscriminantAnalysis(), {"reg_param": [0.0]})
+    lda = ClassifierSpec("lda", LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto"), {})
+    with pytest.raises(ValueError, match="All the 1 fits failed"):  # 30 utterances per class, 32 dimensions
+        reference_search(qda, train, validation)
+    both = (np.concatenate([train[0], validation[0]]), np.concatenate([train[1], validation[1]]))
+    QuadraticDiscriminantAnalysis().fit(*both)  # 45 per class: the refit started with the search does succeed
+    result = evaluate_embeddings(wide, classifiers=[qda, lda], progress=False)
+    assert [(failure.classifier, failure.stage) for failure in result.failed] == [("qda", "search")]
+    assert result.classifiers["qda"].test_predictions is None and result.classifiers["qda"].fits == 1
+    assert result.selected == "lda"
 
 
 def test_forest_sharing_stays_exact_when_trees_reach_the_limit():

@@ -15,9 +15,12 @@ fitted again (a chain of grid points, deepest first, is one task). The fits run 
 array memory-mapped to them once, rather than on threads: libsvm releases the GIL (two threads fit two linear SVCs
 2.0x as fast as one) but a forest holds it for its per-tree Python work (1.75x) and lbfgs for most of its iterations
 (1.0x). The workers outlive a run (joblib reuses them); starting them costs the first run in a process a few seconds
-(each imports `ser_hub.protocols`). Fits start longest first (forest chains, then decreasing C), then the refits of the
-best configurations, longest first too, so that no long fit is left running alone at the end. Selection follows
-`GridSearchCV`: the first best grid point in grid order, failed fits ranked last.
+(each imports `ser_hub.protocols`). Fits start longest first (the discriminant analyses, whose fits grow with the cube
+of the embedding size: LDA's least-squares solve, most of its fit, takes 0.1 s at 512 dimensions and 80 s at
+openSMILE's 6373, its automatic shrinkage a sixth of that; then the forest chains; then decreasing C), the refit of a
+one-point grid (LDA) with them, since its point is the best unless its fit fails, and the other refits as soon as the
+searches end, longest first too: no long fit is left running alone at the end. Selection follows `GridSearchCV`: the
+first best grid point in grid order, failed fits ranked last.
 
 Left out because they change results: precomputed SVC kernels (with libsvm's kernel cache, kernel evaluations are a
 small part of a fit: a precomputed Gram matrix saved about 5% of a linear fit on URDU, the SMO iterations dominate; and
@@ -421,11 +424,17 @@ def _depth_limit(params: dict) -> float:
     return np.inf if params["max_depth"] is None else params["max_depth"]
 
 
-def _longest_first(spec: ClassifierSpec, params: dict, points: int = 1) -> tuple[float, float]:
-    """Sort key that starts the longest fits first, so that no long fit is left running alone at the end: chains of
-    forests (up to one forest per point), then the others by decreasing C (libsvm and lbfgs iterate longer on less
-    regularised problems; the large-C linear SVCs run to their iteration limit). The order changes no result."""
-    return -points if _is_forest(spec.estimator) else 0, -{**spec.estimator.get_params(), **params}.get("C", 0.0)
+def _longest_first(spec: ClassifierSpec, params: dict, points: int = 1) -> tuple[int, float, float]:
+    """Sort key that starts the longest fits first, so that no long fit is left running alone at the end: the
+    discriminant analyses (their fits solve systems the size of the embedding: a tenth of a second at 512 dimensions,
+    over a minute at openSMILE's 6373), then chains of forests (up to one forest per point), then the others by
+    decreasing C (libsvm and lbfgs iterate longer on less regularised problems; the large-C linear SVCs run to their
+    iteration limit). The order changes no result."""
+    if isinstance(spec.estimator, LinearDiscriminantAnalysis | QuadraticDiscriminantAnalysis):
+        return 0, 0, 0
+    if _is_forest(spec.estimator):
+        return 1, -points, 0
+    return 2, 0, -{**spec.estimator.get_params(), **params}.get("C", 0.0)
 
 
 @dataclass
@@ -488,51 +497,53 @@ def _chains(spec: ClassifierSpec) -> list[list[int]]:
     return [sorted(group, key=lambda index: -_depth_limit(candidates[index])) for group in groups.values()]
 
 
-def _longest_first_chains(specs: Sequence[ClassifierSpec]) -> list[tuple[ClassifierSpec, list[int]]]:
-    """Every classifier's chains of grid points in the order they are started: longest fits first."""
-    chains = [(spec, chain) for spec in specs for chain in _chains(spec)]
-    return sorted(chains, key=lambda item: _longest_first(item[0], item[0].candidates()[item[1][0]], len(item[1])))
+def _first_tasks(specs: Sequence[ClassifierSpec]) -> list[tuple[str, ClassifierSpec, list[int]]]:
+    """The tasks started together, longest first: every chain of grid points to `search`, and the `refit` of each
+    one-point grid, which need not wait for its search: its point is the best unless its fit fails (then the refit is
+    dropped, as `GridSearchCV` refits nothing when every fit fails)."""
+    tasks = [("search", spec, chain) for spec in specs for chain in _chains(spec)]
+    tasks += [("refit", spec, [0]) for spec in specs if len(spec.candidates()) == 1]
+    return sorted(tasks, key=lambda task: _longest_first(task[1], task[1].candidates()[task[2][0]], len(task[2])))
 
 
 def _shared_search(
     specs: Sequence[ClassifierSpec], data: _Data, n_jobs: int | None, progress: bool
 ) -> dict[str, _Search]:
     """Every classifier's grid points on joblib's worker processes, longest fits first, then the refits of the best
-    points (longest first too). joblib sends each array to the workers once, memory-mapped."""
+    points that could not start with them (longest first too). joblib sends each array to the workers once,
+    memory-mapped."""
     searches = {spec.name: _Search(spec.candidates()) for spec in specs}
-    chains = _longest_first_chains(specs)
+    train_validation = data.train_validation
+
+    def task(kind: str, spec: ClassifierSpec, chain: list[int]):
+        points = [searches[spec.name].candidates[index] for index in chain]
+        if kind == "search":
+            return delayed(_search_chain)(spec.estimator, points, data.train, data.validation)
+        return delayed(_refit)(clone(spec.estimator).set_params(**points[0]), train_validation, data.test[0])
+
+    first, refits = _first_tasks(specs), {}
     total = sum(len(search.candidates) + 1 for search in searches.values())
     with (
         tqdm(total=total, desc="SERAB classifiers", unit="fit", disable=not progress) as bar,
         Parallel(n_jobs=n_jobs, backend="loky", return_as="generator") as parallel,
     ):
-        searched = parallel(
-            delayed(_search_chain)(
-                spec.estimator, [searches[spec.name].candidates[index] for index in chain], data.train, data.validation
-            )
-            for spec, chain in chains
-        )
-        for (spec, chain), fits in zip(chains, searched, strict=True):
-            searches[spec.name].record(chain, fits)
+        for (kind, spec, chain), result in zip(first, parallel(task(*item) for item in first), strict=True):
+            if kind == "search":
+                searches[spec.name].record(chain, result)
+            else:
+                refits[spec.name] = result
             bar.update(len(chain))
         best = {name: index for name, search in searches.items() if (index := search.best()) is not None}
-        refitted = sorted(
-            (spec for spec in specs if spec.name in best),
+        bar.update(sum(name not in best and name not in refits for name in searches))  # nothing to refit
+        late = sorted(
+            (spec for spec in specs if spec.name in best and spec.name not in refits),
             key=lambda spec: _longest_first(spec, searches[spec.name].candidates[best[spec.name]]),
         )
-        bar.update(len(specs) - len(refitted))  # nothing to refit where every configuration failed
-        train_validation = data.train_validation
-        refits = parallel(
-            delayed(_refit)(
-                clone(spec.estimator).set_params(**searches[spec.name].candidates[best[spec.name]]),
-                train_validation,
-                data.test[0],
-            )
-            for spec in refitted
-        )
-        for spec, fit in zip(refitted, refits, strict=True):
-            searches[spec.name].record_refit(fit)
+        for spec, result in zip(late, parallel(task("refit", spec, [best[spec.name]]) for spec in late), strict=True):
+            refits[spec.name] = result
             bar.update()
+    for name in best:  # where every configuration failed there is no best: an early refit is dropped
+        searches[name].record_refit(refits[name])
     return searches
 
 
