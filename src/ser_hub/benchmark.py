@@ -20,12 +20,11 @@ from tabulate import tabulate
 from . import report
 from .corpora import load_corpus, read_build_record
 from .errors import SerHubError
-from .files import atomic_path, write_json
+from .files import DEFAULT_CACHE, atomic_path, write_json
 from .features import extract, load_extractor
 from .protocols.ood import ProbeSettings, run_ood
 from .protocols.serab import SEED, run_serab, serab_benchmark
 
-DEFAULT_CACHE = Path.home() / ".cache" / "ser_hub"
 _PACKAGES = ("ser-hub", "torch", "datasets", "transformers", "scikit-learn", "numpy", "evaluate", "opensmile")
 
 

@@ -34,9 +34,8 @@ from . import audio, labels
 from .concurrency import ordered_map
 from .corpora import PreparedCorpus, prepare_corpus
 from .errors import SerHubError
-from .splits import DEFAULT_PROTOCOL, PROTOCOL_HELP
+from .splits import DEFAULT_EXPORT_PROTOCOLS, PROTOCOL_HELP
 
-DEFAULT_EXPORT_PROTOCOLS = (DEFAULT_PROTOCOL, "serab")
 MAX_SHARD_BYTES = 500 * 2**20
 ROWS_PER_GROUP = 100  # parquet row group of an audio dataset, as datasets writes them
 # Hub licence identifiers for the licence names corpora are published under; anything else is "other".

@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+DEFAULT_CACHE = Path.home() / ".cache" / "ser_hub"  # corpora and features of `ser-hub benchmark` by default
+
 
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:

@@ -21,6 +21,7 @@ import numpy as np
 from .errors import CorpusError
 
 DEFAULT_PROTOCOL = "speaker-independent"
+DEFAULT_EXPORT_PROTOCOLS = (DEFAULT_PROTOCOL, "serab")
 SPLITS = ("train", "validation", "test")
 # The multi-task wav2vec 2.0 paper: "train/test/validation (75%/15%/10%)", here in (train, validation, test) order.
 STRATIFIED_PROPORTIONS = (0.75, 0.10, 0.15)

@@ -1,7 +1,7 @@
 """`ser-hub benchmark serab | ood`: the published protocols on frozen features, with reports.
 
 The protocol code (torch, scikit-learn, datasets) loads when a benchmark runs, not when the parser is built; the
-defaults and choices the parser shows are repeated below, and tests/test_imports.py checks them against the library.
+parser takes its choices and defaults from the light `ser_hub.protocols.options` and `ser_hub.files`.
 """
 
 from __future__ import annotations
@@ -10,11 +10,8 @@ from pathlib import Path
 
 from tabulate import tabulate
 
-DEFAULT_CACHE = Path.home() / ".cache" / "ser_hub"  # ser_hub.benchmark.DEFAULT_CACHE
-SELECT_MODES = ("validation", "test")  # ser_hub.protocols.serab.SELECT_MODES
-STANDARDIZE_MODES = ("speaker", "global", "none")  # ser_hub.protocols.serab.STANDARDIZE_MODES
-PRIOR_MODES = ("train", "test", "none")  # ser_hub.protocols.ood.PRIOR_MODES
-PROBE_EPOCHS = 100  # ser_hub.protocols.ood.ProbeSettings.epochs
+from ..files import DEFAULT_CACHE
+from ..protocols.options import PRIOR_MODES, PROBE_EPOCHS, SELECT_MODES, STANDARDIZE_MODES
 
 
 def run_serab_command(args) -> None:

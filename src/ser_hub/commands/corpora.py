@@ -1,8 +1,7 @@
 """`ser-hub corpora | prepare | audit | export`: the corpus layer on the command line.
 
 The corpus code (datasets) loads when a command runs, not when the parser is built: an unknown corpus name is
-reported by the corpus registry then, and the export default below is checked against the library by
-tests/test_imports.py.
+reported by the corpus registry then.
 """
 
 from __future__ import annotations
@@ -12,9 +11,7 @@ import json
 
 from tabulate import tabulate
 
-from ..splits import DEFAULT_PROTOCOL
-
-DEFAULT_EXPORT_PROTOCOLS = (DEFAULT_PROTOCOL, "serab")  # ser_hub.export.DEFAULT_EXPORT_PROTOCOLS
+from ..splits import DEFAULT_EXPORT_PROTOCOLS, DEFAULT_PROTOCOL
 
 
 def _option(text: str) -> tuple[str, object]:

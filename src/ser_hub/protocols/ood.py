@@ -29,9 +29,9 @@ from tqdm.auto import trange
 from ser_hub.errors import SerHubError
 from ser_hub.labels import EMOTIONS
 from ser_hub.metrics import classification_scores, logit_adjust, ood_matrix_scores
+from ser_hub.protocols.options import PRIOR_MODES, PROBE_EPOCHS
 
 OTHER = "other"
-PRIOR_MODES = ("train", "test", "none")
 METRICS = ("macro_f1", "uar", "accuracy")
 _EVAL_CHUNK = 65536  # frames per forward pass at evaluation, to bound memory on long corpora
 
@@ -55,7 +55,7 @@ class ProbeSettings:
     learning rate and batch size (in frames) are not given there."""
 
     hidden_size: int = 384
-    epochs: int = 100
+    epochs: int = PROBE_EPOCHS
     batch_size: int = 1024
     learning_rate: float = 1e-3
     label_smoothing: float = 0.1

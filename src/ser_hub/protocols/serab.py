@@ -49,8 +49,8 @@ import warnings
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
-import datasets
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, clone
@@ -62,14 +62,17 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 from tqdm.auto import tqdm
 
-from ser_hub.audit import AuditReport, audit
 from ser_hub.errors import SerHubError
 from ser_hub.metrics import classification_scores, serab_scores
+from ser_hub.protocols.options import SELECT_MODES, STANDARDIZE_MODES
+
+if TYPE_CHECKING:  # datasets and the audit load with run_serab, not in the search's worker processes
+    import datasets
+
+    from ser_hub.audit import AuditReport
 
 SEED = 42
 SPLITS = ("train", "validation", "test")
-STANDARDIZE_MODES = ("speaker", "global", "none")
-SELECT_MODES = ("validation", "test")
 LOGISTIC_REGRESSION_MAX_ITER = 10_000
 SVC_MAX_ITER = 10_000
 C_GRID = np.logspace(5, -5, 11).tolist()
@@ -215,6 +218,8 @@ def run_serab(
     splits and its warnings (speaker overlap, missing classes, speakers confounded with emotions) come with the
     result. See `evaluate_embeddings` for the other arguments.
     """
+    import datasets
+
     splits = {name: _read_split(dataset, name, embedding_column, label_column) for name in SPLITS}
     feature = dataset["train"].features[label_column]
     report, audit_notes = _audit(dataset)
@@ -673,6 +678,10 @@ def _read_split(
 def _audit(dataset: Mapping[str, datasets.Dataset]) -> tuple[AuditReport | None, list[str]]:
     """The corpus audit of the three splits, or a note saying why it could not run (it reads `speaker_id`, a
     ClassLabel `native_label` and `duration`)."""
+    import datasets
+
+    from ser_hub.audit import audit
+
     train = dataset["train"]
     missing = [column for column in _AUDIT_COLUMNS if column not in train.column_names]
     if missing or not isinstance(train.features["native_label"], datasets.ClassLabel):
