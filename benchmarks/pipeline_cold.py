@@ -13,7 +13,8 @@ Corpora: the real URDU corpus (400 files at 44.1 kHz), and a generated 16 kHz co
 replicated with new speaker ids (--copies 5: 2,000 files). Throughput is audio-seconds per wall-second (x real time).
 
 `--large N` instead generates an N-utterance 16 kHz corpus (URDU replicated) and runs only ser-hub cold in a child
-process, reporting its time and peak resident memory.
+process, reporting its time and peak resident memory: in all, and split into anonymous memory (what the process
+allocates) and file pages (the memory-mapped Arrow tables, page cache the kernel reclaims under pressure).
 
     .venv/bin/python benchmarks/pipeline_cold.py [--shared ../shared] [--copies 5] [--repeats 3] [--threads 2]
     .venv/bin/python benchmarks/pipeline_cold.py --large 35000
@@ -114,8 +115,15 @@ def large(args, model: Path) -> None:
     with tempfile.TemporaryDirectory(dir=args.work) as folder:
         data_dir = replicate_urdu(args.shared / "corpora" / "URDU-Dataset", Path(folder) / "corpus", copies)
         program = (
-            "import resource, sys, time, torch; from pathlib import Path; import ser_hub; "
+            "import resource, threading, time, torch; from pathlib import Path; import ser_hub; "
             "from ser_hub.features import extract, load_extractor\n"
+            "peak = {'RssAnon': 0, 'RssFile': 0}\n"
+            "def sample():\n"
+            "    while True:\n"
+            "        fields = dict(line.split(':') for line in open('/proc/self/status') if line.startswith('Rss'))\n"
+            "        for name in peak: peak[name] = max(peak[name], int(fields[name].split()[0]))\n"
+            "        time.sleep(0.2)\n"
+            "threading.Thread(target=sample, daemon=True).start()\n"
             f"torch.set_num_threads({args.threads}); start = time.perf_counter()\n"
             f"corpus = ser_hub.load_corpus('urdu', {str(data_dir)!r}, cache_dir={folder!r} + '/corpora')\n"
             "prepared = time.perf_counter() - start\n"
@@ -123,8 +131,10 @@ def large(args, model: Path) -> None:
             "total = time.perf_counter() - start\n"
             "seconds = sum(sum(split['duration']) for split in corpus.values())\n"
             "print(f'utterances {sum(map(len, corpus.values()))}, audio {seconds / 3600:.1f} h: preparation {prepared:.0f} s,'"
-            " f' total {total:.0f} s ({seconds / total:.0f}x real time), peak RSS '"
-            " f'{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GiB')\n"
+            " f' total {total:.0f} s ({seconds / total:.0f}x real time); peak RSS '"
+            " f'{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GiB, of which at most '"
+            " f'{peak[\"RssAnon\"] / 2**20:.2f} GiB anonymous (process memory) and {peak[\"RssFile\"] / 2**20:.2f} GiB '"
+            " f'file pages (the memory-mapped prepared table, reclaimable page cache)')\n"
         )
         subprocess.run([sys.executable, "-c", program], check=True)
 

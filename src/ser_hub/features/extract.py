@@ -44,6 +44,9 @@ from .loading import load_extractor
 
 DEFAULT_BATCH_SECONDS = 16.0  # padded audio per batch; on 2 CPU cores 8-16 s is fastest for BYOL-S (benchmarks/)
 WRITE_ROWS = 256  # rows per write when assembling a finished split
+# Batches decoded ahead of the model by one thread: prepared PCM decodes at thousands of times real time, and more
+# threads would take cores from the model's own (torch's intra-op threads slow down badly when a core is taken).
+DECODE_WORKERS = 1
 
 CODE_HASH = digest({path.name: path.read_text() for path in sorted(Path(__file__).parent.glob("*.py"))})[:16]
 
@@ -125,7 +128,7 @@ def fit_statistics(extractor: Extractor, dataset: datasets.Dataset, cache: Path 
             bar = tqdm(total=len(dataset), desc=f"{extractor.name}: statistics", unit="utt",
                        disable=not (progress and state.is_main_process))
             with bar:
-                waveforms = ordered_map(waveform_loader(dataset, extractor.sampling_rate), batches)
+                waveforms = ordered_map(waveform_loader(dataset, extractor.sampling_rate), batches, workers=DECODE_WORKERS)
                 statistics = extractor.fit_statistics(_counted(waveforms, bar))
             if path is not None:
                 write_json(path, statistics)
@@ -155,7 +158,7 @@ def extract_split(dataset: datasets.Dataset, extractor: Extractor, cache: Path |
     batches = plan_batches(share, durations, batch_seconds)
     bar = tqdm(total=len(share), desc=f"{extractor.name}: {dataset.split or 'features'}", unit="utt",
                disable=not (progress and state.is_main_process))
-    decoded = ordered_map(waveform_loader(dataset, extractor.sampling_rate), batches)
+    decoded = ordered_map(waveform_loader(dataset, extractor.sampling_rate), batches, workers=DECODE_WORKERS)
     with bar, ThreadPoolExecutor(max_workers=1) as writer:
         writes = [writer.submit(store.add, rows, embed_batch(extractor, waveforms, dataset, rows))
                   for rows, waveforms in zip(batches, _counted(decoded, bar))]
