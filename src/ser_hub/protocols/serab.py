@@ -1,4 +1,4 @@
-"""The SERAB protocol (Scheidwasser-Clow et al., SERAB §2.2; DESIGN §7) on frozen utterance embeddings.
+"""The SERAB protocol (Scheidwasser-Clow et al., SERAB §2.2; docs/design.md §8) on frozen utterance embeddings.
 
 Embeddings are standardised per speaker within each split, as the reference code does (`global` and `none` are the
 alternatives for corpora whose speakers are confounded with their emotions: per-speaker standardisation then erases
@@ -98,7 +98,7 @@ class ClassifierSpec:
 
 
 def serab_classifiers(seed: int = SEED) -> tuple[ClassifierSpec, ...]:
-    """The five classifiers and grids of SERAB (DESIGN §7), seeded where an estimator draws random numbers."""
+    """The five classifiers and grids of SERAB (docs/design.md §8), seeded where an estimator draws random numbers."""
     return (
         ClassifierSpec("lda", LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto"), {}),
         ClassifierSpec(
