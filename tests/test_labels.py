@@ -15,8 +15,14 @@ def test_default_policy(native, unified):
     assert labels.unify(native) == unified
 
 
-def test_overrides_and_seven_class_view():
-    assert labels.unify("neu", {"neu": "neutral"}) == "neutral"
+@pytest.mark.parametrize("native, covered", [
+    ("Angry", True), ("calm", True), ("other", True), ("Pleasant_Surprise", True), ("boredom", False), ("neu", False),
+])
+def test_the_policy_covers_unified_classes_and_synonyms_only(native, covered):
+    assert labels.covers(native) is covered
+
+
+def test_seven_class_view():
     assert labels.EMOTIONS_7 == labels.EMOTIONS[:-1] and "other" not in labels.EMOTIONS_7
     assert labels.emotion_feature(seven_class=True).num_classes == 7
 

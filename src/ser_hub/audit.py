@@ -10,6 +10,10 @@ import pandas as pd
 from tabulate import tabulate
 
 _COLUMNS = ["speaker_id", "native_label", "duration"]
+# The text "nearly determines" the emotion when its most common emotion is right this often, and this much more often
+# than the most common class alone.
+TEXT_CONFOUND_SHARE = 0.8
+TEXT_CONFOUND_MARGIN = 0.2
 
 
 @dataclass
@@ -84,4 +88,26 @@ def audit(dataset: datasets.DatasetDict) -> AuditReport:
             f"{', ...' if len(confounded) > 10 else ''}); per-speaker normalisation removes the emotion signal for "
             "them and speaker identity predicts the label."
         )
+    if text_column:
+        warnings += _text_confound(whole, text_column)
     return AuditReport(first.info.dataset_name or "corpus", pd.DataFrame(rows), overlaps, warnings, confounded)
+
+
+def _text_confound(whole: pd.DataFrame, text_column: str) -> list[str]:
+    """A warning when the text predicts the emotion: over the texts recorded more than once, the share of utterances
+    whose label is their text's most common label, against the most common class's share of the same utterances."""
+    repeated = whole[whole.groupby(text_column)[text_column].transform("size") > 1]
+    if repeated.empty or repeated["native_label"].nunique() < 2:
+        return []
+    by_text = repeated.groupby(text_column)["native_label"]
+    predicted = by_text.agg(lambda labels: labels.value_counts().iloc[0]).sum() / len(repeated)
+    chance = repeated["native_label"].value_counts().iloc[0] / len(repeated)
+    if predicted < TEXT_CONFOUND_SHARE or predicted - chance < TEXT_CONFOUND_MARGIN:
+        return []
+    single = int((by_text.nunique() == 1).sum())
+    return [
+        f"texts and emotions are confounded: {single} of {by_text.ngroups} texts recorded more than once are "
+        f"recorded in one emotion only, and a text's most common emotion is the label of {predicted:.0%} of their "
+        f"utterances (the most common class alone: {chance:.0%}); a model can learn the words instead of the "
+        "emotion: compare with text-disjoint splits before drawing conclusions."
+    ]

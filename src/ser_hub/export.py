@@ -216,7 +216,7 @@ def _write_card(path: Path, spec, infos: DatasetInfosDict, builds: dict, data_fi
 
 def _card_body(spec, builds: dict) -> str:
     mapping_rows = "\n".join(
-        f"| {native} | {unified} | {' / '.join(value or '—' for value in labels.arousal_valence(native, unified))} |"
+        f"| {native} | {unified} | {' / '.join(value or '—' for value in spec.arousal_valence(native))} |"
         for native, unified in spec.label_mapping().items()
     )
     protocol_sections = []

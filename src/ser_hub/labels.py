@@ -57,14 +57,18 @@ def _normalise(name: str) -> str:
     return " ".join(name.strip().lower().replace("_", " ").split())
 
 
-def unify(native: str, overrides: Mapping[str, str] | None = None) -> str:
-    """Map a corpus label name to the unified 8-class space with the default policy (plus per-corpus overrides)."""
+def unify(native: str) -> str:
+    """Map a corpus label name to the unified 8-class space with the default policy (a corpus's `label_map` comes
+    first, in `ser_hub.corpora.spec`)."""
     key = _normalise(native)
-    if overrides and key in overrides:
-        target = overrides[key]
-    else:
-        target = SYNONYMS.get(key, key)
+    target = SYNONYMS.get(key, key)
     return target if target in EMOTIONS else "other"
+
+
+def covers(native: str) -> bool:
+    """Whether the default policy knows a label: a unified class (`other` included) or one of its synonyms."""
+    key = _normalise(native)
+    return key in EMOTIONS or key in SYNONYMS
 
 
 def arousal_valence(native: str, emotion: str) -> tuple[str | None, str | None]:

@@ -36,6 +36,11 @@ PROTOCOL_HELP = {
 _KFOLD = re.compile(r"kfold-(\d+)")
 
 
+def protocols_help() -> str:
+    """The split protocols, one per line, for command help."""
+    return "split protocols:\n" + "\n".join(f"  {name:<20} {text}" for name, text in PROTOCOL_HELP.items())
+
+
 def check_protocol(protocol: str) -> str:
     if protocol in PROTOCOL_HELP and protocol != "kfold-K" or _KFOLD.fullmatch(protocol):
         return protocol

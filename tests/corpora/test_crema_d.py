@@ -137,14 +137,16 @@ def test_serab_split_matches_the_tfds_reference(corpus_dir, tmp_path):
 def test_missing_demographics_csv_is_a_clear_error(corpus_dir, tmp_path):
     copy = shutil.copytree(corpus_dir, tmp_path / "CREMA-D")
     (copy / "VideoDemographics.csv").unlink()
-    with pytest.raises(CorpusError, match=r"VideoDemographics\.csv is missing; CREMA-D takes the actors' sex"):
+    with pytest.raises(CorpusError, match=r"VideoDemographics\.csv is missing; crema_d takes its actors table from it "
+                                          r"\(`tables\.actors` of .*crema_d\.yaml\)\. Pass the whole corpus folder"):
         load_corpus("crema_d", copy, cache_dir=tmp_path / "cache")
 
 
 def test_actor_missing_from_the_demographics_csv_is_a_clear_error(corpus_dir, tmp_path):
     copy = shutil.copytree(corpus_dir, tmp_path / "CREMA-D")
     (copy / "VideoDemographics.csv").write_text(DEMOGRAPHICS.replace("1040,32,Male,Caucasian,Hispanic\n", ""))
-    with pytest.raises(CorpusError, match=r"AudioWAV/1040_IEO_FEA_HI\.wav: actor 1040 has no row in VideoDemographics"):
+    with pytest.raises(CorpusError, match=r"AudioWAV/1040_IEO_FEA_HI\.wav: the actors table \(VideoDemographics\.csv\) "
+                                          r"has no row for '1040'; the annotation files are incomplete"):
         load_corpus("crema_d", copy, cache_dir=tmp_path / "cache")
 
 

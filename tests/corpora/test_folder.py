@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from corpus_fixtures import write_corpus, zip_folder
 
+from corpus_fixtures import write_corpus, zip_folder
 from ser_hub import load_corpus
 from ser_hub.corpora import get_builder, read_build_record
 from ser_hub.corpora.folder import SPEC, FolderOptions

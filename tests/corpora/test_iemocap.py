@@ -214,6 +214,6 @@ def test_utterance_missing_from_its_evaluation_file_is_a_clear_error(tmp_path):
     root = tmp_path / ROOT
     _write_release(root, {name: turn for name, turn in TURNS.items() if turn["dialog"] == "Ses01F_impro01"})
     write_audio(root / "Session1/sentences/wav/Ses01F_impro01/Ses01F_impro01_F002.wav", RATE, seconds=SECONDS)
-    with pytest.raises(CorpusError, match=r"Ses01F_impro01_F002\.wav: Session1/dialog/EmoEvaluation/"
-                                          r"Ses01F_impro01\.txt has no line for Ses01F_impro01_F002"):
+    with pytest.raises(CorpusError, match=r"Ses01F_impro01_F002\.wav: the evaluation table \(iemocap\.read_evaluations\) "
+                                          r"has no row for 'Ses01F_impro01_F002'; the annotation files are incomplete"):
         ser_hub.load_corpus("iemocap", root, cache_dir=str(tmp_path / "cache"))

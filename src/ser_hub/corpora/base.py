@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,13 +30,14 @@ from .. import audio, labels, splits
 from ..concurrency import ordered_map
 from ..errors import AudioError, CorpusError, SerHubError
 from ..files import write_json
+from .definition import definition_hash
 from .source import CorpusSource
-from .spec import CorpusSpec, Scan, Skip, summarize_skips
+from .spec import CorpusSpec, CorpusWarning, Scan, Skip, summarize_skips
 
 PREPARED_SPLIT = "corpus"
 PREPARED_RECORD = "ser_hub_prepared.json"
 PROTOCOL_RECORDS = "protocols"
-_PRIVATE_KEYS = ("_serab_key", "_fold_key", "_official")
+_PRIVATE_KEYS = ("_serab_key", "_fold_key", "_official")  # split keys, kept in the record, not in the table
 
 
 @dataclass
@@ -46,12 +48,14 @@ class CorpusConfig(datasets.BuilderConfig):
     min_duration: float = 0.1
     corpus_options: str = "{}"
     corpus_fingerprint: str = ""
+    definition: str = ""
 
 
 def _code_hash() -> str:
     """Hash of the code that turns a corpus into examples and splits: a change to it never serves a stale cache."""
     package = Path(__file__).resolve().parents[1]
-    files = sorted([*package.glob("corpora/*.py"), package / "audio.py", package / "labels.py", package / "splits.py"])
+    files = sorted([*package.glob("corpora/*.py"), *package.glob("corpora/*.yaml"), package / "audio.py",
+                    package / "labels.py", package / "splits.py"])
     digest = hashlib.sha256()
     for file in files:
         digest.update(file.read_bytes())
@@ -92,7 +96,7 @@ class CorpusBuilder(datasets.GeneratorBasedBuilder):
 
     @classmethod
     def for_spec(cls, spec: CorpusSpec) -> type[CorpusBuilder]:
-        return type(f"{spec.name.title().replace('_', '')}Builder", (cls,), {"spec": spec, "__module__": f"{__package__}.{spec.name}"})
+        return type(f"{spec.name.title().replace('_', '')}Builder", (cls,), {"spec": spec})
 
     def __init__(self, *, data_dir: str, cache_dir: str | None = None, progress: bool = True, **config):
         options = config.pop("corpus_options", {})
@@ -107,6 +111,7 @@ class CorpusBuilder(datasets.GeneratorBasedBuilder):
             data_dir=str(self.source.location.resolve()),
             corpus_options=json.dumps(self.configured_spec.config_options, sort_keys=True),
             corpus_fingerprint=self.source.fingerprint(),
+            definition=definition_hash(self.configured_spec),
             **config,
         )
 
@@ -161,6 +166,7 @@ class CorpusBuilder(datasets.GeneratorBasedBuilder):
             "root": scan.root,
             "skipped": [{"file": skip.file, "reason": skip.reason} for skip in skipped],
             "ignored": scan.ignored,
+            "warnings": scan.warnings,
             "records": kept,
         })
 
@@ -233,8 +239,26 @@ class PreparedCorpus:
             },
             "skipped": self.record["skipped"],
             "ignored": self.record["ignored"],
+            "warnings": self.record["warnings"],
             "notes": list(self.spec.notes),
         }
+
+    def warn(self) -> None:
+        """Say what preparing the corpus skipped and guessed (a `CorpusWarning` each, as `warnings` shows them)."""
+        for message in self.notices():
+            warnings.warn(message, CorpusWarning, stacklevel=3)
+
+    def notices(self) -> list[str]:
+        """The skipped files (how many, the most common reasons) and the scan's warnings, as sentences."""
+        notices = list(self.record["warnings"])
+        skipped = [Skip(**skip) for skip in self.record["skipped"]]
+        if skipped:
+            total = len(skipped) + len(self.record["records"])
+            notices.insert(0, (
+                f"{self.spec.name}: {len(skipped)} of {total} audio files were skipped ({summarize_skips(skipped)}); "
+                "`read_build_record(dataset)['skipped']` lists each with its reason."
+            ))
+        return notices
 
     def load(self, protocol: str) -> datasets.DatasetDict:
         """The corpus's splits under `protocol`, each a view (row indices) of the prepared table."""

@@ -45,7 +45,7 @@ from typing import Any
 from .. import labels
 from ..errors import CorpusError
 from .source import CorpusSource
-from .spec import AUDIO_EXTENSIONS, CorpusSpec, evaluate_field
+from .spec import AUDIO_EXTENSIONS, STANDARD_GROUPS, CorpusSpec, Metadata, format_groups
 
 _PARENT_FOLDER = r"(?:^|/)(?P<label>[^/]+)/[^/]+$"
 _PATTERN_GROUPS = {"label_from": "label", "speaker_pattern": "speaker", "gender_pattern": "gender"}
@@ -87,9 +87,9 @@ class FolderOptions:
         if self.extensions is None:
             return set(AUDIO_EXTENSIONS)
         suffixes = {f".{extension.lower().lstrip('.')}" for extension in self.extensions}
-        if not suffixes <= AUDIO_EXTENSIONS:
+        if not suffixes <= set(AUDIO_EXTENSIONS):
             raise CorpusError(
-                f"folder cannot read extensions {sorted(suffixes - AUDIO_EXTENSIONS)}; "
+                f"folder cannot read extensions {sorted(suffixes - set(AUDIO_EXTENSIONS))}; "
                 f"choose among {sorted(AUDIO_EXTENSIONS)}."
             )
         return suffixes
@@ -178,21 +178,18 @@ class FolderSpec(CorpusSpec):
         columns = chosen.csv_columns(groups)
         tail = rf".*\.(?i:{'|'.join(sorted(suffix[1:] for suffix in chosen.suffixes))})"
         pattern = "".join(f"(?=.*?(?:{regex}))" for regex in dict.fromkeys(patterns.values())) + tail
-        csv_columns = [*columns.values()]
         spec = dataclasses.replace(
             self,
             options=chosen,
             pattern=pattern,
             example=f"a path where {chosen.describe()} match",
             language=chosen.language,
+            extensions=tuple(sorted(chosen.suffixes)),
             label=_field("label", groups, columns),
             speaker=_field("speaker", groups, columns),
             gender=_field("gender", groups, columns),
-            metadata=(
-                (lambda source, root: read_metadata(source, root, chosen.metadata_csv, chosen.file_column, csv_columns))
-                if chosen.metadata_csv
-                else None
-            ),
+            metadata=Metadata(chosen.metadata_csv, chosen.file_column) if chosen.metadata_csv else None,
+            label_map=dict(chosen.label_map),
             notes=(*self.notes, f"Loaded with the folder options {dataclasses.asdict(chosen)}."),
         )
         return dataclasses.replace(spec, labels=spec._classes(source))
@@ -201,11 +198,7 @@ class FolderSpec(CorpusSpec):
     def config_options(self) -> dict[str, Any]:
         return dataclasses.asdict(self.options) if self.options else {}
 
-    def unified_emotion(self, native: str) -> str:
-        mapped = self.options.label_map.get(native) if self.options else None
-        return mapped or super().unified_emotion(native)
-
-    def _locate_root(self, audio_paths: list[str]) -> str:
+    def locate_root(self, source: CorpusSource, audio_paths: list[str]) -> str:
         """The deepest folder holding every audio file read, checked to hold at least one file the options match."""
         paths = [path for path in audio_paths if PurePosixPath(path).suffix.lower() in self.options.suffixes]
         if not paths:
@@ -223,11 +216,20 @@ class FolderSpec(CorpusSpec):
             )
         return root
 
+    def _metadata_rows(self, source: CorpusSource, root: str) -> dict[str, dict[str, str]] | None:
+        """The metadata CSV (a path relative to data_dir) keyed by audio path relative to the corpus root."""
+        if self.metadata is None:
+            return None
+        known = set(re.compile(self.pattern).groupindex) | set(STANDARD_GROUPS)
+        columns = [name for template in (self.label, self.speaker, self.gender) for name in format_groups(template)]
+        columns = list(dict.fromkeys(name for name in columns if name not in known))
+        return read_metadata(source, root, self.metadata.path, self.metadata.file_column, columns)
+
     def _classes(self, source: CorpusSource) -> dict[str, str]:
         """Label -> label for the declared or found classes; checks every file is in the CSV and the label map."""
         audio_paths = [path for path in source.paths if PurePosixPath(path).suffix.lower() in AUDIO_EXTENSIONS]
-        root = self._locate_root(audio_paths)
-        meta = self.metadata(source, root) if self.metadata else None
+        root = self.locate_root(source, audio_paths)
+        rows = self._metadata_rows(source, root)
         regex = re.compile(self.pattern)
         found, unlisted = set(), []
         for path in audio_paths:
@@ -235,10 +237,11 @@ class FolderSpec(CorpusSpec):
             match = regex.fullmatch(relative) if path.startswith(root) else None
             if match is None:
                 continue
-            if meta is not None and relative not in meta:
+            if rows is not None and relative not in rows:
                 unlisted.append(path)
                 continue
-            found.add(evaluate_field(self.label, {**match.groupdict(), "path": relative, "meta": meta}))
+            groups = {**self._groups(relative, match), **(rows[relative] if rows is not None else {})}
+            found.add(self._format(self.label, groups, "label"))
         if unlisted:
             raise CorpusError(
                 f"{len(unlisted)} audio file(s) have no row in {self.options.metadata_csv} "
@@ -281,13 +284,11 @@ def read_metadata(
     return rows
 
 
-def _field(name: str, groups: set[str], columns: Mapping[str, str]) -> Any:
+def _field(name: str, groups: set[str], columns: Mapping[str, str]) -> str:
     """The pattern group holding ``name``, else its CSV column, else unknown (only gender may have no source)."""
     if name in groups:
         return f"{{{name}}}"
-    if name not in columns:
-        return "unknown"
-    return lambda values: values["meta"][values["path"]][columns[name]]
+    return f"{{{columns[name]}}}" if name in columns else "unknown"
 
 
 def _check_label_map(label_map: Mapping[str, str], classes: Sequence[str]) -> None:
@@ -305,16 +306,12 @@ SPEC = FolderSpec(
     name="folder",
     title="Folder corpus",
     language="und",
-    homepage="",
+    pattern=_PARENT_FOLDER,
+    labels=None,
     license="as distributed by the corpus authors (unknown to ser-hub)",
     access="user-supplied folder or zip archive",
-    citation="",
     description="A corpus loaded by ser-hub's generic folder spec from its options (labels, speakers, language).",
-    sampling_rate=0,
-    num_utterances=None,
-    pattern=_PARENT_FOLDER,
-    labels={},
     example="<label>/<file>.wav",
-    utterance_id=lambda groups: str(PurePosixPath(groups["path"]).with_suffix("")),
+    utterance_id="{path_stem}",
     notes=("The serab key is the speaker: serab and speaker-independent splits are the same here.",),
 )

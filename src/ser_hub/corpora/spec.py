@@ -1,15 +1,25 @@
-"""`CorpusSpec`: a corpus described declaratively (file grammar, label codes, speakers) and the scan that reads it.
+"""`CorpusSpec`: a corpus described as data (file grammar, label codes, speakers, annotation tables) and its scan.
 
-A spec turns each file path of the corpus, as distributed, into one record. Fields are either a format string over
-the named groups of the spec's `pattern` (plus `stem`, `path` and `meta`) or a small callable of those groups.
+A spec turns each audio file of the corpus, as distributed, into one record. Every field is a format string over the
+file's *groups*: the named groups of `pattern` (matched against the path relative to the corpus root), the standard
+groups `path`, `path_stem` (the path without its extension), `stem` (the file name without extension) and `folder`
+(the parent folder's name), the columns of the `metadata` CSV row that lists the file, and one mapping per annotation
+`table` (`{table[column]}`). Code maps (`labels`, `gender_map`, extras' `map`) turn those strings into values.
+`ser_hub.corpora.definition` reads specs from YAML definition files; the scan here is the only code that interprets
+them, and it decodes nothing (`ser_hub.corpora.base` checks and decodes the audio in one pass).
 """
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import importlib
+import io
+import posixpath
 import re
-from collections import Counter
-from collections.abc import Callable, Mapping
+import string
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
@@ -18,17 +28,53 @@ from .. import labels
 from ..errors import CorpusError
 from .source import CorpusSource
 
-Field = str | Callable[[Mapping[str, Any]], Any]
-AUDIO_EXTENSIONS = {".wav", ".flac", ".mp3", ".ogg", ".aif", ".aiff", ".m4a", ".opus"}
+AUDIO_EXTENSIONS = (".wav", ".flac", ".mp3", ".ogg", ".aif", ".aiff", ".m4a", ".opus")
+STANDARD_GROUPS = ("path", "path_stem", "stem", "folder")
+DTYPES = {"string": str, "int32": int, "float32": float}
 _GENDERS = {"f": "female", "female": "female", "w": "female", "m": "male", "male": "male"}
+
+
+class CorpusWarning(UserWarning):
+    """Something in a corpus was skipped or guessed; the message says what and how to make it explicit."""
 
 
 @dataclass(frozen=True)
 class Extra:
-    """A corpus-specific column: its field and its `datasets.Value` dtype."""
+    """A corpus-specific column: a format string, an optional code map and its `datasets.Value` dtype."""
 
-    field: Field
+    value: str
+    map: Mapping[str, str] | None = None
     dtype: str = "string"
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """A CSV with one row per audio file: `file_column` holds each file's path relative to the CSV's folder, and every
+    column of the row becomes a group of that file."""
+
+    path: str
+    file_column: str = "file_name"
+
+
+@dataclass(frozen=True)
+class Table:
+    """An annotation table joined to each file: the row whose `key` column equals the file's `match` string becomes
+    the group named after the table. `reader` is `csv` (the file at `path`) or `<module>.<function>` of
+    `ser_hub.corpora` for formats that need code (the function takes the source and the corpus root, and returns
+    key -> row)."""
+
+    match: str
+    path: str | None = None
+    key: str | None = None
+    reader: str = "csv"
+
+
+@dataclass(frozen=True)
+class Official:
+    """The corpus's own partition: a format string whose value `map` sends to train, validation or test."""
+
+    value: str
+    map: Mapping[str, str]
 
 
 @dataclass(frozen=True)
@@ -39,21 +85,27 @@ class Skip:
 
 @dataclass
 class Scan:
-    """What a scan found: the records, the documented skips and the unrelated files it ignored."""
+    """What a scan found: the records, the documented skips, the unrelated files it ignored, and its warnings."""
 
     root: str
     records: list[dict]
     skipped: list[Skip]
     ignored: list[str]
+    warnings: list[str] = field(default_factory=list)
 
 
-def summarize_skips(skipped: list[Skip], top: int = 3) -> str:
+def summarize_skips(skipped: Sequence[Skip], top: int = 3) -> str:
     """The most common skip reasons with their counts, for messages: '3 x unknown label code ...; 1 x silent'."""
     return "; ".join(f"{count} x {reason}" for reason, count in Counter(skip.reason for skip in skipped).most_common(top))
 
 
-def evaluate_field(value: Field, groups: Mapping[str, Any]) -> Any:
-    return value(groups) if callable(value) else value.format_map(groups)
+def format_groups(template: str) -> set[str]:
+    """The group names a format string uses (`{speaker}`, `{table[column]}` -> `table`)."""
+    names = set()
+    for _, name, _, _ in string.Formatter().parse(template):
+        if name:
+            names.add(re.split(r"[.\[]", name, maxsplit=1)[0])
+    return names
 
 
 def normalise_gender(value: Any) -> str:
@@ -62,84 +114,127 @@ def normalise_gender(value: Any) -> str:
 
 @dataclass(frozen=True)
 class CorpusSpec:
-    """A corpus as a declaration; `scan()` is the only code that interprets it."""
+    """A corpus as a declaration (see the module docstring); `scan()` reads a corpus with it."""
 
     name: str
     title: str
     language: str
-    homepage: str
-    license: str
-    access: str
-    citation: str
-    description: str
-    sampling_rate: int
-    num_utterances: int | None
     pattern: str
-    labels: Mapping[str, str]
-    example: str
-    label: Field = "{label}"
-    speaker: Field = "{speaker}"
-    gender: Field = "unknown"
-    utterance_id: Field = "{stem}"
-    serab_key: Field | None = None
-    fold_key: Field | None = None
-    extras: Mapping[str, Extra] = field(default_factory=dict)
-    unified: Mapping[str, str] = field(default_factory=dict)
+    labels: Mapping[str, str] | None
+    homepage: str = ""
+    license: str = ""
+    access: str = ""
+    citation: str = ""
+    description: str = ""
+    sampling_rate: int | None = None
+    num_utterances: int | None = None
+    example: str = ""
+    label_from: str | None = None
+    metadata: Metadata | None = None
+    extensions: tuple[str, ...] = AUDIO_EXTENSIONS
     exclude: Mapping[str, str] = field(default_factory=dict)
-    official: Callable[[Mapping[str, Any]], str] | None = None
     label_sets: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     label_set: str | None = None
+    label_map: Mapping[str, str] = field(default_factory=dict)
+    gender_map: Mapping[str, str] = field(default_factory=dict)
+    arousal_map: Mapping[str, str] = field(default_factory=dict)
+    valence_map: Mapping[str, str] = field(default_factory=dict)
+    label: str = "{label}"
+    speaker: str = "{speaker}"
+    gender: str = "unknown"
+    utterance_id: str = "{stem}"
+    extras: Mapping[str, Extra] = field(default_factory=dict)
+    tables: Mapping[str, Table] = field(default_factory=dict)
+    serab_key: str | None = None
     serab_proportions: tuple[float, float, float] = (0.6, 0.2, 0.2)
-    metadata: Callable[[CorpusSource, str], Any] | None = None
+    fold_key: str | None = None
+    official: Official | None = None
+    strict: bool = False
     notes: tuple[str, ...] = ()
+    definition_file: str | None = None
 
     # -- derived views ---------------------------------------------------------------------------------------------
     @property
     def active_labels(self) -> Mapping[str, str]:
         """Label code -> native label name, for the selected label set (codes outside it are skipped)."""
+        if self.labels is None:
+            raise CorpusError(f"{self.name}: its classes are read from the files; configure it with the corpus first.")
         return self.label_sets[self.label_set] if self.label_set else self.labels
 
     @property
     def native_names(self) -> list[str]:
-        return list(dict.fromkeys(self.active_labels.values()))
+        return list(dict.fromkeys(self.active_labels.values())) if self.labels is not None else []
 
     def unified_emotion(self, native: str) -> str:
-        return labels.unify(native, self.unified)
+        return self.label_map[native] if native in self.label_map else labels.unify(native)
+
+    def uncovered_labels(self) -> list[str]:
+        """Native labels that become `other` only because nothing maps them (neither `label_map` nor the policy)."""
+        return [native for native in self.native_names if native not in self.label_map and not labels.covers(native)]
 
     def label_mapping(self) -> dict[str, str]:
         """Native label name -> unified emotion, as shown in the dataset card."""
         return {native: self.unified_emotion(native) for native in self.native_names}
 
-    def configure(self, source: CorpusSource | None = None, **options: Any) -> CorpusSpec:
-        """The spec with corpus options applied (``label_set`` where the corpus defines several).
+    def arousal_valence(self, native: str) -> tuple[str | None, str | None]:
+        """The declared arousal/valence of a native label, else EmoSet's for its name or unified class."""
+        arousal, valence = labels.arousal_valence(native, self.unified_emotion(native))
+        return self.arousal_map.get(native, arousal), self.valence_map.get(native, valence)
 
-        ``source`` is the corpus being loaded, for specs whose classes are read from it (the generic ``folder`` corpus).
-        """
+    def configure(self, source: CorpusSource | None = None, **options: Any) -> CorpusSpec:
+        """The spec with corpus options applied (``label_set`` where the corpus defines several), and its classes
+        read from ``source`` when the spec declares none."""
         label_set = options.pop("label_set", None)
         if options:
-            raise CorpusError(f"{self.name} takes no options {sorted(options)}; see ser_hub.corpus_info('{self.name}').")
-        if label_set is None:
-            return self
-        if label_set not in self.label_sets:
             raise CorpusError(
-                f"{self.name} has no label set {label_set!r}; choose one of {sorted(self.label_sets) or 'none'}."
+                f"{self.name} takes no options {sorted(options)}"
+                + (f" (it takes label_set: {', '.join(self.label_sets)})" if self.label_sets else "")
+                + f"; see `ser-hub corpora --show {self.definition_file or self.name}`."
             )
-        return dataclasses.replace(self, label_set=label_set)
+        spec = self
+        if label_set is not None:
+            if label_set not in self.label_sets:
+                raise CorpusError(
+                    f"{self.name} has no label set {label_set!r}; choose one of {sorted(self.label_sets) or 'none'}."
+                )
+            spec = dataclasses.replace(self, label_set=label_set)
+        if spec.labels is None:
+            if source is None:
+                raise CorpusError(f"{self.name} reads its classes from the files: configure it with the corpus source.")
+            found = sorted({record["_code"] for record in spec._parse(source).records} - {""})
+            if not found:
+                raise CorpusError(f"{self.name}: no file gives a label; check `files` in {self.definition_file}.")
+            spec = dataclasses.replace(spec, labels=dict(zip(found, found)))
+        return spec
 
     @property
     def config_options(self) -> dict[str, Any]:
         return {"label_set": self.label_set} if self.label_set else {}
 
     # -- scanning --------------------------------------------------------------------------------------------------
-    def _locate_root(self, audio_paths: list[str]) -> str:
-        """The folder inside data_dir where the corpus layout starts (the archive's top folder, say)."""
-        regex = re.compile(self.pattern)
+    def audio_paths(self, source: CorpusSource) -> list[str]:
+        return [path for path in source.paths if PurePosixPath(path).suffix.lower() in self.extensions]
+
+    def locate_root(self, source: CorpusSource, audio_paths: list[str]) -> str:
+        """The folder inside data_dir where the corpus layout starts (an archive's top folder, say): where the
+        metadata CSV lies, else the folder where the pattern matches the most files (the shallowest on ties)."""
         candidates = {""}
         for path in audio_paths:
             parts = path.split("/")[:-1]
             candidates.update("/".join(parts[:depth]) + "/" for depth in (1, 2) if len(parts) >= depth)
+        if self.metadata is not None:
+            found = sorted(root for root in candidates if f"{root}{self.metadata.path}" in source.paths)
+            if not found:
+                listed = ", ".join(path for path in source.paths if path.lower().endswith(".csv")) or "none"
+                raise CorpusError(
+                    f"{source}: the metadata file {self.metadata.path!r} named in `files.metadata` of "
+                    f"{self.definition_file or self.name} is missing (CSV files there: {listed}); give its path "
+                    "relative to the corpus folder."
+                )
+            return min(found, key=len)
+        regex = re.compile(self.pattern)
         scores = {
-            root: sum(1 for path in audio_paths if path.startswith(root) and regex.fullmatch(path[len(root) :]))
+            root: sum(1 for path in audio_paths if path.startswith(root) and regex.fullmatch(path[len(root):]))
             for root in candidates
         }
         root = min(scores, key=lambda candidate: (-scores[candidate], len(candidate)))
@@ -153,22 +248,47 @@ class CorpusSpec:
         return root
 
     def scan(self, source: CorpusSource) -> Scan:
-        """Parse every file's path (and the corpus's annotation files) into records, with documented skips (never
-        silent drops). Nothing is decoded here: `ser_hub.corpora.base` checks and decodes the audio in one pass."""
-        audio_paths = [path for path in source.paths if PurePosixPath(path).suffix.lower() in AUDIO_EXTENSIONS]
-        root = self._locate_root(audio_paths)
-        regex = re.compile(self.pattern)
-        meta = self.metadata(source, root) if self.metadata else None
+        """Every file's record, with documented skips (never silent drops) and warnings about guessed values."""
+        scan = self._parse(source)
         active = self.active_labels
-        records, skipped, seen = [], [], {}
+        records, skipped = [], list(scan.skipped)
+        seen: dict[str, str] = {}
+        for record in scan.records:
+            code = record.pop("_code")
+            if code not in active:
+                skipped.append(Skip(record["file"], self._unknown_code(code)))
+                continue
+            record.update(self._labelled(active[code]))
+            if record["utterance_id"] in seen:
+                raise CorpusError(
+                    f"{record['file']} and {seen[record['utterance_id']]} both give utterance id "
+                    f"{record['utterance_id']!r}; the corpus folder holds a duplicate: remove one of them"
+                    + (f", or make `utterance_id` in {self.definition_file} unique." if self.definition_file else ".")
+                )
+            seen[record["utterance_id"]] = record["file"]
+            records.append(record)
+        if not records:
+            raise CorpusError(
+                f"no usable utterance in {source}: every audio file was skipped ({summarize_skips(skipped)})."
+            )
+        return Scan(scan.root, records, skipped, scan.ignored, self._warnings(records))
+
+    def _parse(self, source: CorpusSource) -> Scan:
+        """Records with their label code (`_code`) but no labels yet; skips of files outside the grammar."""
+        audio_paths = self.audio_paths(source)
+        root = self.locate_root(source, audio_paths)
+        regex = re.compile(self.pattern)
+        rows = self._metadata_rows(source, root)
+        tables = {name: self._table_rows(name, table, source, root) for name, table in self.tables.items()}
         under_root = [path for path in audio_paths if path.startswith(root)]
         # Audio in folders where nothing follows the grammar (CREMA-D's AudioMP3/ beside AudioWAV/) is another release
         # of the corpus or unrelated: ignored. Non-matching files beside matching ones are reported as skips.
-        corpus_folders = {PurePosixPath(path).parent for path in under_root if regex.fullmatch(path[len(root) :])}
+        corpus_folders = {PurePosixPath(path).parent for path in under_root if regex.fullmatch(path[len(root):])}
         members = [path for path in under_root if PurePosixPath(path).parent in corpus_folders]
         ignored = sorted(set(source.paths) - set(members))
+        records, skipped = [], []
         for path in members:
-            relative = path[len(root) :]
+            relative = path[len(root):]
             if relative in self.exclude:
                 skipped.append(Skip(relative, f"excluded: {self.exclude[relative]}"))
                 continue
@@ -176,49 +296,167 @@ class CorpusSpec:
             if match is None:
                 skipped.append(Skip(relative, f"file name does not follow the {self.name} grammar (like '{self.example}')"))
                 continue
-            groups = {**match.groupdict(), "stem": PurePosixPath(relative).stem, "path": relative, "meta": meta}
-            code = evaluate_field(self.label, groups)
-            if code not in active:
-                reason = (
-                    f"label {code!r} is not in label set {self.label_set!r}"
-                    if self.label_set and code in self.labels
-                    else f"unknown label code {code!r} (known: {', '.join(sorted(self.labels))})"
-                )
-                skipped.append(Skip(relative, reason))
-                continue
-            record = self._record(groups, active[code])
-            if record["utterance_id"] in seen:
-                raise CorpusError(
-                    f"{relative} and {seen[record['utterance_id']]} both give utterance id "
-                    f"{record['utterance_id']!r}; the corpus folder holds a duplicate: remove one of them."
-                )
-            seen[record["utterance_id"]] = relative
-            records.append(record)
-        if not records:
-            raise CorpusError(
-                f"no usable utterance in {source}: every audio file was skipped ({summarize_skips(skipped)})."
-            )
-        return Scan(root=root, records=records, skipped=skipped, ignored=ignored)
+            groups = self._groups(relative, match)
+            if rows is not None:
+                if relative not in rows:
+                    skipped.append(Skip(relative, f"not listed in {self.metadata.path}"))
+                    continue
+                groups = {**rows[relative], **groups}  # a group of the pattern wins over a CSV column
+            self._join(groups, tables)
+            records.append(self._record(groups))
+        return Scan(root, records, skipped, ignored)
 
-    def _record(self, groups: Mapping[str, Any], native: str) -> dict:
-        speaker = str(evaluate_field(self.speaker, groups))
-        emotion = self.unified_emotion(native)
-        arousal, valence = labels.arousal_valence(native, emotion)
+    def _groups(self, relative: str, match: re.Match) -> dict[str, Any]:
+        path = PurePosixPath(relative)
+        groups = {name: value or "" for name, value in match.groupdict().items()}
+        groups.update(path=relative, path_stem=str(path.with_suffix("")), stem=path.stem, folder=path.parent.name)
+        if self.label_from == "folder":
+            groups["label"] = path.parent.name
+        return groups
+
+    def _join(self, groups: dict[str, Any], tables: Mapping[str, Mapping[str, Mapping[str, str]]]) -> None:
+        """Add each table's row to `groups`; a table without a row for the file means incomplete annotations."""
+        for name, rows in tables.items():
+            key = self._format(self.tables[name].match, groups, f"tables.{name}.match")
+            if key not in rows:
+                table = self.tables[name]
+                raise CorpusError(
+                    f"{groups['path']}: the {name} table ({table.path or table.reader}) has no row for {key!r}; the "
+                    "annotation files are incomplete or not this corpus's: use the complete ones as distributed."
+                )
+            groups[name] = rows[key]
+
+    def _record(self, groups: Mapping[str, Any]) -> dict:
+        speaker = str(self._format(self.speaker, groups, "speaker"))
+        gender_code = self._format(self.gender, groups, "gender")
         record = {
             "file": groups["path"],
             "corpus": self.name,
-            "utterance_id": str(evaluate_field(self.utterance_id, groups)),
+            "utterance_id": str(self._format(self.utterance_id, groups, "utterance_id")),
             "speaker_id": speaker,
-            "gender": normalise_gender(evaluate_field(self.gender, groups)),
+            "gender": self.gender_map.get(gender_code, normalise_gender(gender_code)),
+            "_gender_code": gender_code,
             "language": self.language,
-            "native_label": native,
-            "emotion": emotion,
-            "arousal": arousal,
-            "valence": valence,
+            "_code": self._format(self.label, groups, "label"),
         }
-        record.update({name: evaluate_field(extra.field, groups) for name, extra in self.extras.items()})
+        for name, extra in self.extras.items():
+            value = self._format(extra.value, groups, f"extras.{name}.value")
+            if extra.map is not None:
+                value = self._mapped(extra.map, value, f"extras.{name}.map", groups["path"])
+            record[name] = self._typed(value, extra.dtype, name, groups["path"])
         keyed = {**groups, "speaker_id": speaker}
-        record["_serab_key"] = str(evaluate_field(self.serab_key, keyed)) if self.serab_key else speaker
-        record["_fold_key"] = str(evaluate_field(self.fold_key, keyed)) if self.fold_key else speaker
-        record["_official"] = self.official(keyed) if self.official else None
+        record["_serab_key"] = str(self._format(self.serab_key, keyed, "splits.serab_key")) if self.serab_key else speaker
+        record["_fold_key"] = str(self._format(self.fold_key, keyed, "splits.fold_key")) if self.fold_key else speaker
+        record["_official"] = (
+            self._mapped(self.official.map, self._format(self.official.value, keyed, "splits.official.value"),
+                         "splits.official.map", groups["path"])
+            if self.official else None
+        )
         return record
+
+    def _labelled(self, native: str) -> dict[str, Any]:
+        arousal, valence = self.arousal_valence(native)
+        return {"native_label": native, "emotion": self.unified_emotion(native), "arousal": arousal,
+                "valence": valence}
+
+    def _unknown_code(self, code: str) -> str:
+        if self.label_set and code in self.labels:
+            return f"label {code!r} is not in label set {self.label_set!r}"
+        return f"unknown label code {code!r} (known: {', '.join(sorted(self.labels))})"
+
+    def _warnings(self, records: list[dict]) -> list[str]:
+        """What the scan guessed: labels no mapping covers, speakers whose files disagree on their gender."""
+        warnings = []
+        uncovered = [native for native in self.uncovered_labels() if any(r["native_label"] == native for r in records)]
+        if uncovered:
+            message = (
+                f"{self.name}: native label(s) {', '.join(map(repr, uncovered))} have no unified emotion and become "
+                f"'other'; name their emotion in `label_map` (or map them to 'other' explicitly)"
+                + (f" in {self.definition_file}." if self.definition_file else ".")
+            )
+            if self.strict:
+                raise CorpusError(f"{message} The definition says `strict: true`.")
+            warnings.append(message)
+        codes: dict[str, Counter] = defaultdict(Counter)
+        for record in records:
+            codes[record["speaker_id"]][record.pop("_gender_code")] += 1
+        mixed = {speaker: counts for speaker, counts in codes.items() if len(counts) > 1}
+        if mixed:
+            shown = "; ".join(
+                f"{speaker}: " + ", ".join(f"{count} x {code!r}" for code, count in counts.most_common())
+                for speaker, counts in sorted(mixed.items())[:5]
+            )
+            warnings.append(
+                f"{self.name}: {len(mixed)} speaker(s) have files that disagree on their gender ({shown}"
+                f"{'; ...' if len(mixed) > 5 else ''}); each file keeps its own value: check the file names or the "
+                "speaker grouping."
+            )
+        return warnings
+
+    # -- values ----------------------------------------------------------------------------------------------------
+    def _format(self, template: str, groups: Mapping[str, Any], key: str) -> str:
+        try:
+            return template.format_map(groups)
+        except (KeyError, IndexError, AttributeError) as error:
+            raise CorpusError(
+                f"{self.definition_file or self.name}: `{key}` ({template!r}) refers to {error} which "
+                f"{groups.get('path', 'a file')} does not have; its groups are {', '.join(sorted(groups))}."
+            ) from None
+
+    def _mapped(self, mapping: Mapping[str, str], value: str, key: str, path: str) -> str:
+        if value not in mapping:
+            raise CorpusError(
+                f"{path}: {value!r} has no entry in `{key}` of {self.definition_file or self.name} "
+                f"(it maps {', '.join(map(repr, mapping))}); add it."
+            )
+        return mapping[value]
+
+    def _typed(self, value: str, dtype: str, name: str, path: str) -> Any:
+        try:
+            return DTYPES[dtype](value)
+        except ValueError:
+            raise CorpusError(
+                f"{path}: extra {name!r} is {value!r}, not a {dtype} (`extras.{name}` of "
+                f"{self.definition_file or self.name})."
+            ) from None
+
+    # -- annotation files ------------------------------------------------------------------------------------------
+    def _metadata_rows(self, source: CorpusSource, root: str) -> dict[str, dict[str, str]] | None:
+        """The metadata CSV's rows keyed by audio path relative to the corpus root."""
+        if self.metadata is None:
+            return None
+        path = f"{root}{self.metadata.path}"
+        reader = self._read_csv(source, path, [self.metadata.file_column], "files.metadata.file_column")
+        folder = posixpath.dirname(self.metadata.path)
+        rows: dict[str, dict[str, str]] = {}
+        for row in reader:
+            relative = posixpath.normpath(posixpath.join(folder, row[self.metadata.file_column].strip().replace("\\", "/")))
+            if relative in rows:
+                raise CorpusError(f"{path} lists {relative!r} twice; keep one row per audio file.")
+            rows[relative] = row
+        return rows
+
+    def _table_rows(self, name: str, table: Table, source: CorpusSource, root: str) -> dict[str, Mapping[str, Any]]:
+        if table.reader != "csv":
+            module, _, function = table.reader.rpartition(".")
+            return getattr(importlib.import_module(f"{__package__}.{module}"), function)(source, root)
+        path = f"{root}{table.path}"
+        if path not in source.paths:
+            raise CorpusError(
+                f"{source}: {path} is missing; {self.name} takes its {name} table from it (`tables.{name}` of "
+                f"{self.definition_file or self.name}). Pass the whole corpus folder as distributed."
+            )
+        reader = self._read_csv(source, path, [table.key], f"tables.{name}.key")
+        return {row[table.key].strip(): row for row in reader}
+
+    def _read_csv(self, source: CorpusSource, path: str, columns: list[str], key: str) -> csv.DictReader:
+        if path not in source.paths:
+            raise CorpusError(f"{source}: {path} is missing; pass the whole corpus folder as distributed.")
+        reader = csv.DictReader(io.StringIO(source.read_text(path, encoding="utf-8-sig")))
+        missing = [column for column in columns if column not in (reader.fieldnames or [])]
+        if missing:
+            raise CorpusError(
+                f"{path} has no column(s) {missing} (its columns: {reader.fieldnames}); fix `{key}` in "
+                f"{self.definition_file or self.name} or replace the file with the distributed one."
+            )
+        return reader

@@ -1,0 +1,380 @@
+"""Corpus definition files: a corpus described completely as data, in YAML, validated into a `CorpusSpec`.
+
+Every built-in corpus is such a file (`ser-hub corpora --show NAME` prints it), and any corpus folder loads from one:
+`load_corpus("path/to/mycorpus.yaml", data_dir)`. The format, key by key (only `name`, `title`, `language` and one
+way of finding the files are required)::
+
+    name: ased                       # registry-style name: lowercase letters, digits, underscores
+    title: Amharic Speech Emotion Dataset (ASED)
+    language: am                     # BCP-47 tag of the speech
+    license: CC BY 4.0               # as the authors state it (a Hub licence id is derived when there is one)
+    homepage: https://...
+    access: public download
+    citation: |
+      @article{...}
+    description: One paragraph about the corpus.
+    sampling_rate: 16000             # native rate of the files (informational)
+    num_utterances: 2474             # as distributed (informational)
+    files:
+      pattern: '(?P<speaker>S\\d+)_(?P<label>\\d)_(?P<text>\\d+)\\.wav'   # regex, full match of each audio path
+      label_from: folder             # optional: the label is the name of the file's folder
+      metadata: {path: meta.csv, file_column: file_name}    # optional: one CSV row per file; columns become groups
+      extensions: [wav]              # default: every format ser-hub decodes
+      example: S01_1_01.wav          # a real path, shown in messages
+      exclude: {bad.wav: why}        # files left out on purpose, with the reason shown in the card
+    labels: {"1": neutral, "2": happy}        # label code -> native label name (default: codes found in the files)
+    label_map: {happy: happiness}            # native label -> unified emotion (or `other`), beyond the policy
+    gender_map: {"01": female, "02": male}   # gender code -> female/male (f/m/female/male need no entry)
+    arousal_map: {high: high}                # per native label, for corpora labelled by level
+    valence_map: {positive: positive}
+    speaker: "{speaker}"             # format strings over the file's groups (see ser_hub.corpora.spec)
+    gender: "{gender}"
+    utterance_id: "{stem}"
+    extras:                          # more columns: a format string, or {value, map, dtype: string|int32|float32}
+      intensity: {value: "{level}", map: {"1": low, "2": high}}
+    tables:                          # annotation tables joined to each file: {table[column]} in format strings
+      actors: {path: actors.csv, key: id, match: "{speaker}"}
+    splits:
+      serab_key: "{speaker}"         # the grouping key of the `serab` protocol (default: the speaker)
+      serab_proportions: [0.6, 0.2, 0.2]
+      fold_key: "{speaker}"          # the groups of kfold-K and loso (default: the speaker)
+      official: {value: "{part}", map: {a: train, b: validation, c: test}}
+    strict: false                    # true: a native label without a unified emotion is an error, not a warning
+    notes: [Anything a user of the corpus must know.]
+
+Groups named `speaker`, `label`, `gender`, `text` and `session` are used by default (`text` becomes the `text_id`
+column, `session` the `session` column); any other named group serves the format strings. Unknown keys, regexes that
+do not compile, format strings naming groups that do not exist and maps to values outside the unified spaces are
+errors that name the file, the key and the fix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .. import labels
+from ..errors import CorpusError
+from .spec import (
+    AUDIO_EXTENSIONS,
+    DTYPES,
+    STANDARD_GROUPS,
+    CorpusSpec,
+    Extra,
+    Metadata,
+    Official,
+    Table,
+    format_groups,
+)
+
+DEFINITION_SUFFIXES = (".yaml", ".yml")
+_NAME = re.compile(r"[a-z][a-z0-9_]*")
+_KEYS = {
+    "name", "title", "language", "license", "homepage", "access", "citation", "description", "sampling_rate",
+    "num_utterances", "files", "labels", "label_sets", "label_set", "label_map", "gender_map", "arousal_map",
+    "valence_map", "label", "speaker", "gender", "utterance_id", "extras", "tables", "splits", "strict", "notes",
+}
+_FILES_KEYS = {"pattern", "label_from", "metadata", "extensions", "example", "exclude"}
+_SPLITS_KEYS = {"serab_key", "serab_proportions", "fold_key", "official"}
+_SPLITS = ("train", "validation", "test")
+
+
+class _StringLoader(yaml.SafeLoader):
+    """YAML where every scalar is a string: label codes such as 01 or 1.0 keep their spelling."""
+
+
+_StringLoader.yaml_implicit_resolvers = {
+    first: [(tag, regex) for tag, regex in resolvers if tag == "tag:yaml.org,2002:null"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def is_definition_file(name: str | Path) -> bool:
+    return str(name).lower().endswith(DEFINITION_SUFFIXES)
+
+
+def read_definition(path: str | Path) -> CorpusSpec:
+    """The corpus a definition file describes; every problem is a CorpusError naming the file, the key and the fix."""
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise CorpusError(f"corpus definition {path} does not exist; pass the path of a .yaml file.")
+    try:
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_StringLoader)
+    except yaml.YAMLError as error:
+        raise CorpusError(f"{path} is not valid YAML: {error}") from None
+    return parse_definition(document, str(path))
+
+
+def definition_hash(spec: CorpusSpec) -> str:
+    """A digest of everything a spec declares (part of a prepared corpus's cache key)."""
+    return hashlib.sha256(json.dumps(_plain(spec), sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "__dataclass_fields__"):
+        return {name: _plain(getattr(value, name)) for name in value.__dataclass_fields__}
+    if isinstance(value, Mapping):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
+
+
+def parse_definition(document: Any, where: str) -> CorpusSpec:
+    """Validate a definition (the parsed YAML) and build its spec; `where` names it in messages."""
+    check = _Checker(where)
+    document = check.mapping(document, "the file", _KEYS, required=("name", "title", "language", "files"))
+    name = check.text(document["name"], "name")
+    if not _NAME.fullmatch(name):
+        raise check.error("name", f"{name!r} is not a registry name", "use lowercase letters, digits and underscores")
+    files = check.mapping(document["files"], "files", _FILES_KEYS)
+    label_from = files.get("label_from")
+    if label_from not in (None, "folder"):
+        raise check.error("files.label_from", f"{label_from!r} is not a way to find labels",
+                          "write `label_from: folder`, or a (?P<label>...) group in files.pattern")
+    metadata = _metadata(check, files.get("metadata"))
+    if "pattern" not in files and label_from is None and metadata is None:
+        raise check.error("files", "says nothing about how the files are named",
+                          "give `pattern` (a regex with named groups), `label_from: folder` or `metadata`")
+    pattern = check.regex(files.get("pattern", r".+"), "files.pattern")
+    tables = {table: _table(check, table, value) for table, value in check.mapping(
+        document.get("tables", {}), "tables").items()}
+    groups = set(pattern.groupindex) | set(STANDARD_GROUPS) | set(tables) | ({"label"} if label_from else set())
+    check.groups_known = None if metadata is not None else groups
+    labels_ = _code_map(check, document.get("labels"), "labels") if "labels" in document else None
+    label_sets = {
+        label_set: _code_map(check, codes, f"label_sets.{label_set}")
+        for label_set, codes in check.mapping(document.get("label_sets", {}), "label_sets").items()
+    }
+    label_set = document.get("label_set")
+    if label_set is not None and label_set not in label_sets:
+        raise check.error("label_set", f"{label_set!r} is not one of label_sets", f"choose {', '.join(label_sets)}")
+    natives = None if labels_ is None else set(labels_.values())
+    label_map = check.value_map(document.get("label_map", {}), "label_map", labels.EMOTIONS, natives)
+    gender_map = check.value_map(document.get("gender_map", {}), "gender_map", labels.GENDERS)
+    arousal_map = check.value_map(document.get("arousal_map", {}), "arousal_map", labels.AROUSAL, natives)
+    valence_map = check.value_map(document.get("valence_map", {}), "valence_map", labels.VALENCE, natives)
+    default_gender = "{gender}" if "gender" in groups else "unknown"
+    if "speaker" not in document and "speaker" not in groups and metadata is None:
+        raise check.error("speaker", "is not given and files.pattern has no (?P<speaker>...) group",
+                          "every split protocol groups by speaker: add the group, or `speaker: \"{...}\"`")
+    extras = {}
+    for column, group in (("text_id", "text"), ("session", "session")):
+        if group in pattern.groupindex:
+            extras[column] = Extra(f"{{{group}}}")
+    extras.update({column: _extra(check, column, value) for column, value in check.mapping(
+        document.get("extras", {}), "extras").items()})
+    splits = check.mapping(document.get("splits", {}), "splits", _SPLITS_KEYS)
+    spec = CorpusSpec(
+        name=name,
+        title=check.text(document["title"], "title"),
+        language=check.text(document["language"], "language"),
+        pattern=pattern.pattern,
+        labels=labels_,
+        homepage=check.text(document.get("homepage", ""), "homepage"),
+        license=check.text(document.get("license", ""), "license"),
+        access=check.text(document.get("access", ""), "access"),
+        citation=check.text(document.get("citation", ""), "citation").strip(),
+        description=" ".join(check.text(document.get("description", ""), "description").split()),
+        sampling_rate=check.integer(document.get("sampling_rate"), "sampling_rate"),
+        num_utterances=check.integer(document.get("num_utterances"), "num_utterances"),
+        example=check.text(files.get("example", ""), "files.example"),
+        label_from=label_from,
+        metadata=metadata,
+        extensions=_extensions(check, files.get("extensions")),
+        exclude={path: check.text(reason, f"files.exclude.{path}")
+                 for path, reason in check.mapping(files.get("exclude", {}), "files.exclude").items()},
+        label_sets=label_sets,
+        label_set=label_set,
+        label_map=label_map,
+        gender_map=gender_map,
+        arousal_map=arousal_map,
+        valence_map=valence_map,
+        label=check.template(document.get("label", "{label}"), "label"),
+        speaker=check.template(document.get("speaker", "{speaker}"), "speaker"),
+        gender=check.template(document.get("gender", default_gender), "gender"),
+        utterance_id=check.template(document.get("utterance_id", "{stem}"), "utterance_id"),
+        extras=extras,
+        tables=tables,
+        serab_key=check.template(splits["serab_key"], "splits.serab_key", {"speaker_id"}) if "serab_key" in splits else None,
+        serab_proportions=_proportions(check, splits.get("serab_proportions")),
+        fold_key=check.template(splits["fold_key"], "splits.fold_key", {"speaker_id"}) if "fold_key" in splits else None,
+        official=_official(check, splits.get("official")),
+        strict=check.boolean(document.get("strict", "false"), "strict"),
+        notes=tuple(" ".join(check.text(note, "notes").split()) for note in check.sequence(document.get("notes", []), "notes")),
+        definition_file=where,
+    )
+    return spec
+
+
+class _Checker:
+    """Typed reads of definition values; each failure is a CorpusError naming the file, the key and the fix."""
+
+    def __init__(self, where: str):
+        self.where = where
+        self.groups_known: set[str] | None = None
+
+    def error(self, key: str, problem: str, fix: str) -> CorpusError:
+        return CorpusError(f"{self.where}: `{key}` {problem}; {fix}.")
+
+    def mapping(self, value: Any, key: str, allowed: set[str] | None = None, required: tuple[str, ...] = ()) -> dict:
+        if value is None:
+            value = {}
+        if not isinstance(value, dict):
+            raise self.error(key, f"must be a mapping of keys to values, not {type(value).__name__}",
+                             "write it as `key: value` lines")
+        if allowed is not None:
+            unknown = sorted(set(value) - allowed)
+            if unknown:
+                where = "" if key == "the file" else f" under `{key}`"
+                raise CorpusError(
+                    f"{self.where}: unknown key(s) {', '.join(map(repr, unknown))}{where}; the keys are "
+                    f"{', '.join(sorted(allowed))} (see ser_hub.corpora.definition)."
+                )
+        missing = [name for name in required if name not in value]
+        if missing:
+            raise CorpusError(f"{self.where}: required key(s) {', '.join(map(repr, missing))} missing; add them.")
+        return {str(name): item for name, item in value.items()}
+
+    def sequence(self, value: Any, key: str) -> list:
+        if not isinstance(value, list):
+            raise self.error(key, f"must be a list, not {type(value).__name__}", "write it as `- item` lines")
+        return value
+
+    def text(self, value: Any, key: str) -> str:
+        if not isinstance(value, str):
+            raise self.error(key, f"must be text, not {type(value).__name__}", "write a plain or quoted string")
+        return value
+
+    def integer(self, value: Any, key: str) -> int | None:
+        if value is None:
+            return None
+        try:
+            return int(self.text(value, key))
+        except ValueError:
+            raise self.error(key, f"is {value!r}, not a whole number", "write digits only, e.g. 16000") from None
+
+    def boolean(self, value: Any, key: str) -> bool:
+        text = self.text(value, key).lower()
+        if text not in ("true", "false"):
+            raise self.error(key, f"is {value!r}", "write true or false")
+        return text == "true"
+
+    def regex(self, value: Any, key: str) -> re.Pattern:
+        text = self.text(value, key)
+        try:
+            return re.compile(text)
+        except re.error as error:
+            hint = (" Put inline flags such as (?i) at the very start of the pattern, or scope them: (?i:...)"
+                    if "global flags" in str(error) else "")
+            raise CorpusError(f"{self.where}: `{key}` is not a valid regular expression ({error}).{hint}") from None
+
+    def template(self, value: Any, key: str, extra_groups: set[str] = frozenset()) -> str:
+        text = self.text(value, key)
+        try:
+            used = format_groups(text)
+        except ValueError as error:
+            raise self.error(key, f"({text!r}) is not a format string ({error})",
+                             "write groups in braces, e.g. \"{speaker}\", and double literal braces") from None
+        if self.groups_known is not None:
+            unknown = sorted(used - self.groups_known - set(extra_groups))
+            if unknown:
+                raise self.error(key, f"({text!r}) uses group(s) {', '.join(unknown)} that no file has",
+                                 f"use one of {', '.join(sorted(self.groups_known))} or add the group to files.pattern")
+        return text
+
+    def value_map(self, value: Any, key: str, allowed: tuple[str, ...], natives: set[str] | None = None) -> dict:
+        mapping = {name: self.text(target, f"{key}.{name}") for name, target in self.mapping(value, key).items()}
+        for name, target in mapping.items():
+            if target not in allowed:
+                raise self.error(f"{key}.{name}", f"is {target!r}", f"use one of {', '.join(allowed)}")
+        if natives is not None:
+            unknown = sorted(set(mapping) - natives)
+            if unknown:
+                raise self.error(key, f"names {', '.join(map(repr, unknown))}, which are not native labels",
+                                 f"use the names given in `labels` ({', '.join(sorted(natives))})")
+        return mapping
+
+
+def _code_map(check: _Checker, value: Any, key: str) -> dict[str, str]:
+    codes = {code: check.text(native, f"{key}.{code}") for code, native in check.mapping(value, key).items()}
+    if not codes:
+        raise check.error(key, "is empty", "list the label codes and their names, or leave the key out")
+    return codes
+
+
+def _metadata(check: _Checker, value: Any) -> Metadata | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return Metadata(value)
+    section = check.mapping(value, "files.metadata", {"path", "file_column"}, required=("path",))
+    return Metadata(check.text(section["path"], "files.metadata.path"),
+                    check.text(section.get("file_column", "file_name"), "files.metadata.file_column"))
+
+
+def _table(check: _Checker, name: str, value: Any) -> Table:
+    key = f"tables.{name}"
+    section = check.mapping(value, key, {"path", "key", "match", "reader"}, required=("match",))
+    reader = check.text(section.get("reader", "csv"), f"{key}.reader")
+    if reader == "csv" and not ("path" in section and "key" in section):
+        raise check.error(key, "is a CSV table without `path` and `key`", "give the file and its key column")
+    match = check.text(section["match"], f"{key}.match")
+    return Table(match, section.get("path"), section.get("key"), reader)
+
+
+def _extra(check: _Checker, column: str, value: Any) -> Extra:
+    key = f"extras.{column}"
+    if column in ("audio", "file", "corpus", "utterance_id", "speaker_id", "gender", "language", "native_label",
+                  "emotion", "arousal", "valence", "duration"):
+        raise check.error(key, "is a column every corpus has", "choose another name")
+    if isinstance(value, str):
+        return Extra(check.template(value, key))
+    section = check.mapping(value, key, {"value", "map", "dtype"}, required=("value",))
+    dtype = check.text(section.get("dtype", "string"), f"{key}.dtype")
+    if dtype not in DTYPES:
+        raise check.error(f"{key}.dtype", f"is {dtype!r}", f"use one of {', '.join(DTYPES)}")
+    mapping = section.get("map")
+    mapping = None if mapping is None else {code: check.text(item, f"{key}.map.{code}")
+                                            for code, item in check.mapping(mapping, f"{key}.map").items()}
+    return Extra(check.template(section["value"], f"{key}.value"), mapping, dtype)
+
+
+def _extensions(check: _Checker, value: Any) -> tuple[str, ...]:
+    if value is None:
+        return AUDIO_EXTENSIONS
+    suffixes = tuple(f".{check.text(item, 'files.extensions').lower().lstrip('.')}"
+                     for item in check.sequence(value, "files.extensions"))
+    unknown = sorted(set(suffixes) - set(AUDIO_EXTENSIONS))
+    if unknown:
+        raise check.error("files.extensions", f"names {', '.join(unknown)}, which ser-hub cannot decode",
+                          f"choose among {', '.join(AUDIO_EXTENSIONS)}")
+    return suffixes
+
+
+def _proportions(check: _Checker, value: Any) -> tuple[float, float, float]:
+    if value is None:
+        return (0.6, 0.2, 0.2)
+    items = check.sequence(value, "splits.serab_proportions")
+    try:
+        proportions = tuple(float(check.text(item, "splits.serab_proportions")) for item in items)
+    except ValueError:
+        proportions = ()
+    if len(proportions) != 3 or abs(sum(proportions) - 1) > 1e-9 or min(proportions) < 0:
+        raise check.error("splits.serab_proportions", f"is {value!r}",
+                          "give three non-negative numbers (train, validation, test) that sum to 1")
+    return proportions
+
+
+def _official(check: _Checker, value: Any) -> Official | None:
+    if value is None:
+        return None
+    section = check.mapping(value, "splits.official", {"value", "map"}, required=("value", "map"))
+    mapping = check.value_map(section["map"], "splits.official.map", _SPLITS)
+    return Official(check.template(section["value"], "splits.official.value", {"speaker_id"}), mapping)
