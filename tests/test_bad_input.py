@@ -8,11 +8,11 @@ import pytest
 import soundfile as sf
 
 import ser_hub
+from corpus_fixtures import write_audio, write_corpus
 from ser_hub import export as export_module
 from ser_hub.cli import main
 from ser_hub.corpora import read_build_record
 from ser_hub.errors import CorpusError, SerHubError
-from corpus_fixtures import write_audio, write_corpus
 
 GOOD = [f"{folder}/S{g}{s}_F{k}_{folder[0]}{k:02d}.wav"
         for folder in ("Angry", "Happy", "Neutral", "Sad") for g in "MF" for s in (1, 2, 3) for k in (1, 2)]

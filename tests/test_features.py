@@ -383,9 +383,11 @@ def test_load_extractor_specs(byol_folder, encoder_folders, tmp_path, monkeypatc
     models.mkdir()
     (models / "byol-s-512").symlink_to(byol_folder)
     by_shorthand = load_extractor("byol-s-512", models_dir=models)
-    assert by_shorthand.name == "byol-s-512" and by_shorthand.folder == models / "byol-s-512"
+    assert by_shorthand.name == "byol-s-512" and by_shorthand.folder == byol_folder.resolve()
     monkeypatch.setenv("SER_HUB_MODELS", str(models))
     assert load_extractor("byol-s-512").identity == by_shorthand.identity
+    monkeypatch.chdir(byol_folder.parent)  # the same model by a relative path: the same identity (and feature cache)
+    assert load_extractor(byol_folder.name).identity == load_extractor(str(byol_folder)).identity
     hint = r"ser-hub convert byol --checkpoint <file\.pth> --variant byol-a --out .*byol-a-512"
     with pytest.raises(FeatureError, match=hint):
         load_extractor("byol-a-512")

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from scipy.stats import bootstrap
 
-from ser_hub.errors import SerHubError
 from metric_helpers import assert_equals_scikit_learn
+from ser_hub.errors import SerHubError
 from ser_hub.metrics import (
     MCNEMAR_CHI2,
     MCNEMAR_EXACT,

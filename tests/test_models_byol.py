@@ -13,10 +13,10 @@ from safetensors.torch import load_file
 from transformers import AutoFeatureExtractor, AutoModel, AutoModelForAudioClassification, Trainer, TrainingArguments
 
 import ser_hub  # noqa: F401  (registers the model families)
+from model_helpers import run_python
 from ser_hub import audio, cli
 from ser_hub.models import ByolConfig, ByolFeatureExtractor, ByolForSequenceClassification, ByolModel
 from ser_hub.models.byol.convert_byol_checkpoint import ConversionError, convert_byol_checkpoint
-from model_helpers import run_python
 
 CHECKPOINT = "weights/byol-s/default512_BYOLAs64x96-2107281850-e100-bs256-lr0003-rs42.pth"
 

@@ -11,9 +11,9 @@ from huggingface_hub.errors import StrictDataclassClassValidationError
 from transformers import AutoModel
 
 import ser_hub  # noqa: F401  (registers the model families)
+from model_helpers import run_python
 from ser_hub import audio
 from ser_hub.models import ByolCvtConfig, ByolCvtForSequenceClassification, ByolCvtModel, ByolFeatureExtractor
-from model_helpers import run_python
 
 
 @pytest.fixture(scope="module")

@@ -10,10 +10,10 @@ from transformers import AutoConfig, AutoFeatureExtractor, AutoModel, AutoModelF
 from transformers.models.auto.feature_extraction_auto import FEATURE_EXTRACTOR_MAPPING
 
 import ser_hub  # noqa: F401  (registers the model families)
+from model_helpers import run_python
 from ser_hub.errors import AudioError, SerHubError
 from ser_hub.models import ByolFeatureExtractor
 from ser_hub.models.logmel import LogMelFeatureExtractor
-from model_helpers import run_python
 
 
 @pytest.fixture(scope="module")

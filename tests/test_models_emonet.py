@@ -8,10 +8,18 @@ import numpy as np
 import pytest
 import soundfile as sf
 import torch
-from transformers import AutoConfig, AutoFeatureExtractor, AutoModel, AutoModelForAudioClassification, Trainer
-from transformers import TrainingArguments, default_data_collator
+from transformers import (
+    AutoConfig,
+    AutoFeatureExtractor,
+    AutoModel,
+    AutoModelForAudioClassification,
+    Trainer,
+    TrainingArguments,
+    default_data_collator,
+)
 
 import ser_hub  # noqa: F401  (registers the model families)
+from model_helpers import run_python
 from ser_hub.audio import resample
 from ser_hub.errors import AudioError, SerHubError
 from ser_hub.models.emonet import (
@@ -21,7 +29,6 @@ from ser_hub.models.emonet import (
     EmoNetModel,
     UnknownDomainError,
 )
-from model_helpers import run_python
 
 RATE = 16000
 # Clips of 188, 126 and 63 frames: odd lengths appear at different stride-2 stages.

@@ -10,10 +10,17 @@ import soundfile as sf
 import torch
 from peft import PeftModel, get_peft_model
 from sklearn.utils.class_weight import compute_class_weight
-from transformers import AutoFeatureExtractor, AutoModel, AutoModelForAudioClassification, Trainer, TrainingArguments
-from transformers import Wav2Vec2Model
+from transformers import (
+    AutoFeatureExtractor,
+    AutoModel,
+    AutoModelForAudioClassification,
+    Trainer,
+    TrainingArguments,
+    Wav2Vec2Model,
+)
 
 import ser_hub  # noqa: F401  (registers the model families)
+from model_helpers import run_python
 from ser_hub.audio import resample
 from ser_hub.errors import AudioError
 from ser_hub.models.mtl_wav2vec2 import (
@@ -25,7 +32,6 @@ from ser_hub.models.mtl_wav2vec2 import (
     lora_config,
 )
 from ser_hub.prosody import prosody_targets
-from model_helpers import run_python
 
 RATE = 16000
 # A two-layer backbone of 32 units, 50 frames a second (as wav2vec 2.0) and the layer-norm feature encoder of

@@ -14,10 +14,10 @@ from ser_hub.metrics import ood_matrix_scores
 from ser_hub.models.logmel import LogMelFeatureExtractor
 from ser_hub.protocols.ood import (
     OodInputError,
+    ProbeSettings,
     _read_split,
     _train_probe,
     _utterance_log_probs,
-    ProbeSettings,
     adjust_and_predict,
     mlp_probe,
     ood_eligible,

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from ser_hub.errors import SerHubError
-from ser_hub.metrics import MetricInputError, serab_scores, serab_scores_from_predictions
 from ser_hub.files import atomic_path
+from ser_hub.metrics import MetricInputError, serab_scores, serab_scores_from_predictions
 from ser_hub.report import ReportError, plot_ood_matrix, plot_serab_scores, write_table
 
 ROWS = [

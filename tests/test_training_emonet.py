@@ -19,6 +19,7 @@ from transformers import AutoFeatureExtractor, AutoModelForAudioClassification
 
 import ser_hub  # noqa: F401  (registers the model families)
 from ser_hub.audio import resample
+from ser_hub.corpora import NamedCorpus
 from ser_hub.demo import synthesize_demo_corpus
 from ser_hub.metrics import classification_scores, mcnemar_test
 from ser_hub.models.emonet import EmoNetConfig, EmoNetFeatureExtractor, EmoNetForSequenceClassification
@@ -156,7 +157,7 @@ def test_plateau_stop_waits_for_the_final_rate():
 @pytest.fixture(scope="module")
 def urdu_splits(workspace):
     arguments = EmoNetArguments(corpus=[f"urdu={workspace.urdu}"], corpus_cache_dir=str(workspace.cache))
-    return load_splits("urdu", str(workspace.urdu), arguments, seed=0, sampling_rate=RATE)
+    return load_splits("urdu", NamedCorpus("urdu", str(workspace.urdu)), arguments, seed=0, sampling_rate=RATE)
 
 
 def test_splits_keep_the_native_classes_and_name_the_domain(urdu_splits):
@@ -172,10 +173,10 @@ def test_splits_keep_the_native_classes_and_name_the_domain(urdu_splits):
 def test_splits_refuse_fold_protocols_and_non_class_columns(workspace):
     folds = EmoNetArguments(corpus=[], protocol="kfold-2", corpus_cache_dir=str(workspace.cache))
     with pytest.raises(EmoNetTrainingError, match=r"gives splits \['fold_0', 'fold_1'\]; EmoNet needs train"):
-        load_splits("urdu", str(workspace.urdu), folds, seed=0, sampling_rate=RATE)
+        load_splits("urdu", NamedCorpus("urdu", str(workspace.urdu)), folds, seed=0, sampling_rate=RATE)
     ids = EmoNetArguments(corpus=[], label_column="utterance_id", corpus_cache_dir=str(workspace.cache))
     with pytest.raises(EmoNetTrainingError, match="'utterance_id' is not a class column"):
-        load_splits("urdu", str(workspace.urdu), ids, seed=0, sampling_rate=RATE)
+        load_splits("urdu", NamedCorpus("urdu", str(workspace.urdu)), ids, seed=0, sampling_rate=RATE)
 
 
 def test_collator_crops_long_clips_at_random_in_training_and_from_the_start_otherwise(tmp_path, urdu_dir):
@@ -308,7 +309,7 @@ def test_scratch_trains_one_model_per_corpus_that_reloads_and_reproduces_its_pre
         model = AutoModelForAudioClassification.from_pretrained(folder).eval()
         assert type(model) is EmoNetForSequenceClassification and model.config.domains == {corpus: 4}
         arguments = EmoNetArguments(corpus=[], max_test_samples=8, corpus_cache_dir=str(workspace.cache))
-        splits, names = load_splits(corpus, str(getattr(workspace, corpus)), arguments, seed=0, sampling_rate=RATE)
+        splits, names = load_splits(corpus, NamedCorpus(corpus, str(getattr(workspace, corpus))), arguments, seed=0, sampling_rate=RATE)
         test = splits["test"]
         assert predictions["labels"] == names and predictions["utterance_id"] == list(test["utterance_id"])
         assert predictions["references"] == list(test["labels"])

@@ -14,11 +14,18 @@ import pytest
 import torch
 from matplotlib.image import imread
 from sklearn.metrics import precision_recall_fscore_support
-from transformers import AutoModelForAudioClassification, EvalPrediction, Trainer, TrainingArguments
-from transformers import Wav2Vec2Config, Wav2Vec2Model
+from transformers import (
+    AutoModelForAudioClassification,
+    EvalPrediction,
+    Trainer,
+    TrainingArguments,
+    Wav2Vec2Config,
+    Wav2Vec2Model,
+)
 
 import ser_hub  # noqa: F401  (registers the model families)
 from corpus_fixtures import write_corpus
+from ser_hub.corpora import NamedCorpus
 from ser_hub.demo import synthesize_demo_corpus
 from ser_hub.labels import EMOTIONS, EMOTIONS_7, GENDERS
 from ser_hub.models.mtl_wav2vec2 import MtlWav2Vec2FeatureExtractor
@@ -77,7 +84,8 @@ def cache(tmp_path_factory) -> str:
 
 @pytest.fixture(scope="module")
 def prepared(corpora, cache) -> dict[str, datasets.DatasetDict]:
-    return {name: prepare_corpus(name, path, prosody=True, cache_dir=cache) for name, path in corpora.items()}
+    return {name: prepare_corpus(name, NamedCorpus(name, path), prosody=True, cache_dir=cache)
+            for name, path in corpora.items()}
 
 
 @pytest.fixture(scope="module")
@@ -173,7 +181,7 @@ def test_prosody_targets_are_computed_once_and_read_from_the_cache(prepared, cor
         return {file: file.stat().st_mtime_ns for file in files}
 
     first = written(prepared["demo"])
-    again = prepare_corpus("demo", corpora["demo"], prosody=True, cache_dir=cache)
+    again = prepare_corpus("demo", NamedCorpus("demo", corpora["demo"]), prosody=True, cache_dir=cache)
     assert written(again) == first
     assert again["train"]["f0_mean"] == prepared["demo"]["train"]["f0_mean"]
 
@@ -182,7 +190,7 @@ def test_other_is_dropped(tmp_path):
     """An EmoDB fixture speaker reading EmoDB's 10 texts angry and bored: boredom is `other` and leaves the corpus."""
     texts = ["a01", "a02", "a04", "a05", "a07", "b01", "b02", "b03", "b09", "b10"]
     root = write_corpus(tmp_path / "emodb", [f"wav/03{text}{code}a.wav" for text in texts for code in "WL"], RATE)
-    corpus = prepare_corpus("emodb", str(root), prosody=False, cache_dir=str(tmp_path / "cache"))
+    corpus = prepare_corpus("emodb", NamedCorpus("emodb", str(root)), prosody=False, cache_dir=str(tmp_path / "cache"))
     assert {split: len(part) for split, part in corpus.items()} == {"train": 7, "validation": 1, "test": 2}
     assert {label for part in corpus.values() for label in part["emotion_label"]} == {EMOTIONS.index("anger")}
     assert list(corpus["train"].features) == ["audio", "corpus", "locale", "gender_label", "emotion_label"]

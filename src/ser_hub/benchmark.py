@@ -18,29 +18,15 @@ from typing import Any
 from tabulate import tabulate
 
 from . import report
-from .corpora import load_corpus, read_build_record
+from .corpora import NamedCorpus, definition_text, prepare_corpus, read_build_record, resolve_corpora
+from .corpora.definition import definition_hash, is_definition_file
 from .errors import SerHubError
-from .files import DEFAULT_CACHE, atomic_path, write_json
 from .features import extract, load_extractor
+from .files import DEFAULT_CACHE, atomic_path, write_json
 from .protocols.ood import ProbeSettings, run_ood
 from .protocols.serab import SEED, run_serab, serab_benchmark
 
 _PACKAGES = ("ser-hub", "torch", "datasets", "transformers", "scikit-learn", "numpy", "evaluate", "opensmile")
-
-
-def parse_corpora(items: list[str]) -> dict[str, str]:
-    """`NAME=DATA_DIR` arguments -> {name: data_dir}; each corpus once."""
-    corpora = {}
-    for item in items:
-        name, separator, data_dir = item.partition("=")
-        if not separator or not name or not data_dir:
-            raise SerHubError(f"--corpus {item!r}: expected NAME=DATA_DIR, e.g. --corpus urdu=~/corpora/URDU-Dataset.")
-        if name in corpora:
-            raise SerHubError(f"--corpus {name} is given twice; name each corpus once.")
-        corpora[name] = str(Path(data_dir).expanduser())
-    if not corpora:
-        raise SerHubError("no corpus given: add --corpus NAME=DATA_DIR (repeatable).")
-    return corpora
 
 
 def environment() -> dict[str, Any]:
@@ -55,16 +41,36 @@ def environment() -> dict[str, Any]:
 
 def _features(model: str, corpora: Mapping[str, str], *, protocol: str, level: str, cache_dir: str | Path | None,
               models_dir: str | None, progress: bool) -> dict[str, dict[str, Any]]:
-    """Per corpus: its prepared splits' features, its build record and the extractor's identity."""
+    """Per corpus (keyed by its name): its prepared splits' features, its build record, what preparing it skipped or
+    guessed, its definition and the extractor's identity. The model is loaded before any corpus work, so a wrong
+    model fails fast."""
     cache_dir = Path(cache_dir) if cache_dir is not None else DEFAULT_CACHE
+    extractor = load_extractor(model, level=level, models_dir=models_dir, progress=progress)
     prepared = {}
-    for name, data_dir in corpora.items():
-        dataset = load_corpus(name, data_dir, protocol, cache_dir=str(cache_dir / "corpora"))
-        extractor = load_extractor(model, level=level, models_dir=models_dir)
+    for name, corpus in resolve_corpora(corpora.items()).items():
+        table = prepare_corpus(corpus.corpus, corpus.data_dir, cache_dir=str(cache_dir / "corpora"), progress=progress)
+        dataset = table.load(protocol)
         features = extract(dataset, extractor, cache_dir=cache_dir / "features", progress=progress)
-        build = read_build_record(dataset)
-        prepared[name] = {"features": features, "build": build, "extractor": extractor.identity}
+        prepared[name] = {
+            "features": features,
+            "build": read_build_record(dataset),
+            "notices": table.notices(),
+            "corpus": _definition_of(table.spec, corpus),
+            "extractor": extractor.identity,
+        }
     return prepared
+
+
+def _definition_of(spec, corpus: NamedCorpus) -> dict[str, Any]:
+    """What results.json records of a corpus: its definition's hash, and the definition itself for a user's file."""
+    builtin = not is_definition_file(corpus.corpus)
+    return {
+        "name": spec.name,
+        "definition": "built-in" if builtin else str(Path(corpus.corpus).resolve()),
+        "definition_sha256": definition_hash(spec),
+        **({} if builtin else {"definition_text": definition_text(corpus.corpus)}),
+        "data_dir": str(Path(corpus.data_dir).resolve()),
+    }
 
 
 def _splits_of(build: dict) -> dict[str, Any]:
@@ -84,7 +90,10 @@ def benchmark_serab(
     n_jobs: int = -1,
     progress: bool = True,
 ) -> dict[str, Any]:
-    """SERAB on each corpus with one frozen extractor; UM/WM/GM over the corpora. Returns the results.json payload."""
+    """SERAB on each corpus with one frozen extractor; UM/WM/GM over the corpora. Returns the results.json payload.
+
+    `corpora` maps each corpus (a registered name or the path of a definition file) to its folder or archive.
+    """
     prepared = _features(model, corpora, protocol=protocol, level="utterance", cache_dir=cache_dir,
                          models_dir=models_dir, progress=progress)
     results = {
@@ -100,7 +109,8 @@ def benchmark_serab(
         "seed": SEED,
         "scores": serab_benchmark(results),
         "tasks": {
-            name: {"extractor": task["extractor"], "build": _splits_of(task["build"]), "result": results[name].to_dict()}
+            name: {"corpus": task["corpus"], "extractor": task["extractor"], "build": _splits_of(task["build"]),
+                   "notices": task["notices"], "result": results[name].to_dict()}
             for name, task in prepared.items()
         },
         "environment": environment(),
@@ -121,7 +131,10 @@ def benchmark_ood(
     models_dir: str | None = None,
     progress: bool = True,
 ) -> dict[str, Any]:
-    """The SER Evals out-of-domain matrix of one frozen frame-level extractor. Returns the results.json payload."""
+    """The SER Evals out-of-domain matrix of one frozen frame-level extractor. Returns the results.json payload.
+
+    `corpora` maps each corpus (a registered name or the path of a definition file) to its folder or archive.
+    """
     if len(corpora) < 2:
         raise SerHubError("the out-of-domain matrix needs at least two corpora: repeat --corpus NAME=DATA_DIR.")
     prepared = _features(model, corpora, protocol=protocol, level="frame", cache_dir=cache_dir,
@@ -135,7 +148,8 @@ def benchmark_ood(
         "prior": prior,
         "settings": asdict(settings),
         "result": result.to_dict(),
-        "corpora": {name: {"extractor": task["extractor"], "build": _splits_of(task["build"])}
+        "corpora": {name: {"corpus": task["corpus"], "extractor": task["extractor"], "build": _splits_of(task["build"]),
+                           "notices": task["notices"]}
                     for name, task in prepared.items()},
         "environment": environment(),
     }

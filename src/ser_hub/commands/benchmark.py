@@ -6,20 +6,31 @@ parser takes its choices and defaults from the light `ser_hub.protocols.options`
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 from tabulate import tabulate
 
 from ..files import DEFAULT_CACHE
 from ..protocols.options import PRIOR_MODES, PROBE_EPOCHS, SELECT_MODES, STANDARDIZE_MODES
+from ..splits import protocols_help
+
+
+def _print_notices(payload: dict, key: str) -> None:
+    for name, task in payload[key].items():
+        for notice in task["notices"]:
+            print(f"NOTE ({name}): {notice}")
 
 
 def run_serab_command(args) -> None:
-    from ..benchmark import benchmark_serab, parse_corpora, serab_table
+    from ..benchmark import benchmark_serab, serab_table
+    from ..corpora import parse_corpora
 
-    payload = benchmark_serab(args.model, parse_corpora(args.corpus), args.out, protocol=args.protocol,
-                              select=args.select, standardize=args.standardize, cache_dir=args.cache_dir,
-                              models_dir=args.models_dir, progress=not args.quiet)
+    corpora = {corpus.corpus: corpus.data_dir for corpus in parse_corpora(args.corpus).values()}
+    payload = benchmark_serab(args.model, corpora, args.out, protocol=args.protocol, select=args.select,
+                              standardize=args.standardize, cache_dir=args.cache_dir, models_dir=args.models_dir,
+                              progress=not args.quiet)
+    _print_notices(payload, "tasks")
     for name, task in payload["tasks"].items():
         for warning in task["result"]["warnings"]:
             print(f"WARNING ({name}): {warning}")
@@ -28,13 +39,16 @@ def run_serab_command(args) -> None:
 
 
 def run_ood_command(args) -> None:
-    from ..benchmark import benchmark_ood, ood_tables, parse_corpora
+    from ..benchmark import benchmark_ood, ood_tables
+    from ..corpora import parse_corpora
     from ..protocols.ood import ProbeSettings
 
     settings = ProbeSettings(epochs=args.epochs)
-    payload = benchmark_ood(args.model, parse_corpora(args.corpus), args.out, protocol=args.protocol,
-                            prior=args.prior, settings=settings, cache_dir=args.cache_dir,
-                            models_dir=args.models_dir, progress=not args.quiet)
+    corpora = {corpus.corpus: corpus.data_dir for corpus in parse_corpora(args.corpus).values()}
+    payload = benchmark_ood(args.model, corpora, args.out, protocol=args.protocol, prior=args.prior,
+                            settings=settings, cache_dir=args.cache_dir, models_dir=args.models_dir,
+                            progress=not args.quiet)
+    _print_notices(payload, "corpora")
     print(ood_tables(payload["result"]["cells"])["macro_f1"])
     print(f"\nReport: {Path(args.out) / 'report.md'} (results.json, results.csv and ood_matrix.png beside it)")
 
@@ -42,8 +56,9 @@ def run_ood_command(args) -> None:
 def _common(parser) -> None:
     parser.add_argument("--model", required=True,
                         help="HF model folder or id, a converted shorthand such as byol-s-512, or opensmile:<set>")
-    parser.add_argument("--corpus", action="append", default=[], metavar="NAME=DATA_DIR",
-                        help="a corpus and its folder or archive as distributed; repeatable")
+    parser.add_argument("--corpus", action="append", default=[], metavar="CORPUS=DATA_DIR",
+                        help="a corpus (a name from `ser-hub corpora`, or the path of a definition file .yaml) and its "
+                        "folder or archive as distributed; repeatable")
     parser.add_argument("--out", required=True, help="folder for results.json, results.csv, report.md and plots")
     parser.add_argument("--cache-dir", default=str(DEFAULT_CACHE), help=f"corpus and feature cache (default {DEFAULT_CACHE})")
     parser.add_argument("--models-dir", default=None, help="where shorthands such as byol-s-512 are found")
@@ -51,19 +66,25 @@ def _common(parser) -> None:
 
 
 def register(subparsers) -> None:
-    benchmark = subparsers.add_parser("benchmark", help="run a published benchmark protocol on frozen features")
+    benchmark = subparsers.add_parser("benchmark", help="run a published benchmark (SERAB, SER Evals) on a model",
+                                      description="Run a published benchmark protocol on frozen features of a model: "
+                                      "corpora as distributed -> cached features -> protocol -> results.json, "
+                                      "results.csv, report.md and plots.")
     protocols = benchmark.add_subparsers(dest="benchmark", required=True, metavar="PROTOCOL")
-    serab = protocols.add_parser("serab", help="SERAB: five classifiers per corpus, UM/WM/GM over corpora")
+    serab = protocols.add_parser("serab", help="SERAB: five classifiers per corpus, UM/WM/GM over corpora",
+                                 formatter_class=argparse.RawDescriptionHelpFormatter, epilog=protocols_help())
     _common(serab)
-    serab.add_argument("--protocol", default="serab", help="split protocol: serab (default) or speaker-independent")
+    serab.add_argument("--protocol", default="serab", help="split protocol (default serab; see below)")
     serab.add_argument("--select", choices=SELECT_MODES, default="validation",
                        help="choose the classifier on validation (default) or on test (the reference code, Table 3)")
     serab.add_argument("--standardize", choices=STANDARDIZE_MODES, default="speaker",
                        help="per-speaker standardisation (the reference), global or none")
     serab.set_defaults(run=run_serab_command)
-    ood = protocols.add_parser("ood", help="SER Evals: train x test corpus matrix of MLP probes on frame features")
+    ood = protocols.add_parser("ood", help="SER Evals: train x test corpus matrix of MLP probes on frame features",
+                               formatter_class=argparse.RawDescriptionHelpFormatter, epilog=protocols_help())
     _common(ood)
-    ood.add_argument("--protocol", default="speaker-independent", help="split protocol (default speaker-independent)")
+    ood.add_argument("--protocol", default="speaker-independent",
+                     help="split protocol (default speaker-independent; see below)")
     ood.add_argument("--prior", choices=PRIOR_MODES, default="train",
                      help="logit adjustment prior: train (default, deployable), test (as the paper, flagged), none")
     ood.add_argument("--epochs", type=int, default=PROBE_EPOCHS, help=f"probe training epochs (default {PROBE_EPOCHS})")

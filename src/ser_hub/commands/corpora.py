@@ -1,6 +1,7 @@
 """`ser-hub corpora | prepare | audit | export`: the corpus layer on the command line.
 
-The corpus code (datasets) loads when a command runs, not when the parser is built: an unknown corpus name is
+Wherever a corpus is named, the path of a definition file (`.yaml`, see `ser_hub.corpora.definition`) may stand
+instead. The corpus code (datasets) loads when a command runs, not when the parser is built: an unknown corpus name is
 reported by the corpus registry then.
 """
 
@@ -11,7 +12,7 @@ import json
 
 from tabulate import tabulate
 
-from ..splits import DEFAULT_EXPORT_PROTOCOLS, DEFAULT_PROTOCOL
+from ..splits import DEFAULT_EXPORT_PROTOCOLS, DEFAULT_PROTOCOL, protocols_help
 
 
 def _option(text: str) -> tuple[str, object]:
@@ -22,6 +23,11 @@ def _option(text: str) -> tuple[str, object]:
     try:
         return key, json.loads(value)
     except json.JSONDecodeError:
+        if value[:1] in "[{" and "'" in value:
+            raise argparse.ArgumentTypeError(
+                f"{key}: {value} is not JSON; JSON quotes strings with double quotes, e.g. "
+                f"{key}='{value.replace(chr(39), chr(34))}'"
+            ) from None
         return key, value
 
 
@@ -30,25 +36,31 @@ def _sampling_rate(text: str) -> int | None:
 
 
 def _corpus_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("name", metavar="NAME", help="corpus name (see `ser-hub corpora`)")
+    parser.add_argument("name", metavar="CORPUS",
+                        help="a corpus name (see `ser-hub corpora`) or the path of a corpus definition file (.yaml)")
     parser.add_argument("--data-dir", required=True, help="the corpus folder or zip archive as distributed")
     parser.add_argument("--cache-dir", default=None, help="datasets cache folder (default: the HF datasets cache)")
     parser.add_argument("--sampling-rate", type=_sampling_rate, default=16000,
                         help="audio rate in Hz, or 'original' to keep the files byte for byte (default 16000)")
     parser.add_argument("--option", type=_option, action="append", default=[], metavar="KEY=VALUE",
-                        help="corpus option, e.g. label_set=all (IEMOCAP) or min_duration=0.2; repeatable")
+                        help="corpus option, e.g. label_set=all (IEMOCAP) or min_duration=0.2; VALUE is read as JSON "
+                        "when it parses (numbers, [lists], {objects} with double quotes), else as text; repeatable")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
 def _load(args, protocol: str):
     from ..corpora import load_corpus
 
     return load_corpus(args.name, args.data_dir, protocol, cache_dir=args.cache_dir,
-                       sampling_rate=args.sampling_rate, **dict(args.option))
+                       sampling_rate=args.sampling_rate, progress=not args.quiet, **dict(args.option))
 
 
 def run_corpora(args) -> None:
-    from ..corpora import REGISTRY
+    from ..corpora import REGISTRY, definition_text
 
+    if args.show:
+        print(definition_text(args.show), end="")
+        return
     rows = [
         {
             "corpus": spec.name,
@@ -82,7 +94,7 @@ def run_export(args) -> None:
 
     out = export_corpus(args.name, args.data_dir, args.out, args.protocol or DEFAULT_EXPORT_PROTOCOLS,
                         cache_dir=args.cache_dir, sampling_rate=args.sampling_rate, overwrite=args.overwrite,
-                        **dict(args.option))
+                        progress=not args.quiet, **dict(args.option))
     print(f"exported {args.name} to {out}")
     print(f"load it with: datasets.load_dataset({str(out)!r}, {(args.protocol or DEFAULT_EXPORT_PROTOCOLS)[0]!r})")
     if args.push_to_hub:
@@ -90,27 +102,41 @@ def run_export(args) -> None:
 
 
 def register(subparsers) -> None:
-    corpora = subparsers.add_parser("corpora", help="table of the registered corpora")
+    corpora = subparsers.add_parser("corpora", help="list the corpora ser-hub reads, or print one's definition file",
+                                    description="List the registered corpora, or print a corpus's definition file "
+                                    "(copy it to describe a corpus of your own).")
+    corpora.add_argument("--show", metavar="CORPUS", help="print this corpus's definition file (YAML)")
     corpora.set_defaults(run=run_corpora)
 
-    prepare = subparsers.add_parser("prepare", help="prepare (and cache) a corpus for split protocols")
+    prepare = subparsers.add_parser("prepare", help="decode a corpus once into its cache and show its splits",
+                                    description="Decode a corpus once into its cache and print each protocol's splits "
+                                    "(sizes, speakers, hashes) and the files it skipped.",
+                                    formatter_class=argparse.RawDescriptionHelpFormatter, epilog=protocols_help())
     _corpus_arguments(prepare)
-    prepare.add_argument("--protocol", action="append", help=f"split protocol (default {DEFAULT_PROTOCOL}); repeatable")
+    prepare.add_argument("--protocol", action="append",
+                         help=f"split protocol (default {DEFAULT_PROTOCOL}; see below); repeatable")
     prepare.set_defaults(run=run_prepare)
 
-    audit_parser = subparsers.add_parser("audit", help="per-split sizes, classes, overlaps and confounds")
+    audit_parser = subparsers.add_parser("audit", help="check a corpus's splits: sizes, classes, leaks, confounds",
+                                         description="Per-split sizes and classes, speakers or texts shared between "
+                                         "splits, and confounds that bias results (speakers or sentences recorded in "
+                                         "one emotion only).",
+                                         formatter_class=argparse.RawDescriptionHelpFormatter, epilog=protocols_help())
     _corpus_arguments(audit_parser)
-    audit_parser.add_argument("--protocol", default=DEFAULT_PROTOCOL, help=f"split protocol (default {DEFAULT_PROTOCOL})")
+    audit_parser.add_argument("--protocol", default=DEFAULT_PROTOCOL,
+                              help=f"split protocol (default {DEFAULT_PROTOCOL}; see below)")
     audit_parser.set_defaults(run=run_audit)
 
-    export = subparsers.add_parser("export", help="write parquet shards + dataset card (and push to the Hub)")
+    export = subparsers.add_parser("export", help="write a corpus as a Hub dataset folder (and push it)",
+                                   description="Write a Hub dataset folder: one config per split protocol sharing one "
+                                   "copy of the audio (parquet, FLAC), and a dataset card; optionally push it.",
+                                   formatter_class=argparse.RawDescriptionHelpFormatter, epilog=protocols_help())
     _corpus_arguments(export)
     export.add_argument("--out", required=True, help="output folder (Hub dataset repository layout)")
     export.add_argument("--protocol", action="append",
-                        help=f"split protocol(s) to export as configs (default {', '.join(DEFAULT_EXPORT_PROTOCOLS)})")
+                        help=f"split protocol(s) to export as configs (default {', '.join(DEFAULT_EXPORT_PROTOCOLS)}; "
+                        "see below)")
     export.add_argument("--overwrite", action="store_true", help="replace an existing non-empty --out folder")
     export.add_argument("--push-to-hub", metavar="REPO", help="also upload to this Hub dataset repository")
     export.add_argument("--private", action="store_true", help="create the Hub repository as private")
     export.set_defaults(run=run_export)
-
-

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -25,11 +26,11 @@ def resolve_model_folder(spec: str, models_dir: str | Path | None = None) -> Pat
     """The local folder of a model spec: an existing folder, a shorthand under `models_dir`, or a Hub model id
     (downloaded, or taken from the local Hugging Face cache when offline)."""
     if Path(spec).is_dir():
-        return Path(spec)
+        return Path(spec).resolve()
     if "/" not in spec:
         folder = Path(models_dir) if models_dir is not None else default_models_dir()
         if (folder / spec).is_dir():
-            return folder / spec
+            return (folder / spec).resolve()
         variant = next((variant for variant in ("byol-a", "byol-s") if spec.startswith(variant)), "byol-s")
         raise FeatureError(
             f"model {spec!r}: no such folder and no converted model at {folder / spec}. Convert the released "
@@ -47,7 +48,8 @@ def resolve_model_folder(spec: str, models_dir: str | Path | None = None) -> Pat
 
 
 def load_extractor(
-    spec: str, *, level: str = "utterance", layer: int | None = None, models_dir: str | Path | None = None
+    spec: str, *, level: str = "utterance", layer: int | None = None, models_dir: str | Path | None = None,
+    progress: bool = True,
 ) -> Extractor:
     """Build the extractor that `spec` names.
 
@@ -57,7 +59,7 @@ def load_extractor(
       `default_models_dir()`).
 
     `level` is `utterance` (an `embedding` vector per utterance) or `frame` (its `frames`); `layer` selects a speech
-    encoder's hidden layer (default: the last).
+    encoder's hidden layer (default: the last); `progress=False` hides transformers' loading bar.
     """
     if spec.startswith(OPENSMILE_PREFIX):
         if layer is not None:
@@ -65,8 +67,22 @@ def load_extractor(
         return OpenSmileExtractor(spec.removeprefix(OPENSMILE_PREFIX), level=level)
     folder = resolve_model_folder(spec, models_dir)
     name = Path(spec).name
-    if model_type_of(folder) in BYOL_MODEL_TYPES:
-        if layer is not None:
-            raise FeatureError(f"{spec}: BYOL models have no layer selection; drop layer={layer}.")
-        return ByolExtractor(folder, level=level, name=name)
-    return SpeechEncoderExtractor(folder, layer=-1 if layer is None else layer, level=level, name=name)
+    with _transformers_bars(progress):
+        if model_type_of(folder) in BYOL_MODEL_TYPES:
+            if layer is not None:
+                raise FeatureError(f"{spec}: BYOL models have no layer selection; drop layer={layer}.")
+            return ByolExtractor(folder, level=level, name=name)
+        return SpeechEncoderExtractor(folder, layer=-1 if layer is None else layer, level=level, name=name)
+
+
+@contextlib.contextmanager
+def _transformers_bars(progress: bool):
+    """transformers' progress bars (weight loading) as asked, restored afterwards."""
+    from transformers.utils import logging
+
+    enabled = logging.is_progress_bar_enabled()
+    (logging.enable_progress_bar if progress else logging.disable_progress_bar)()
+    try:
+        yield
+    finally:
+        (logging.enable_progress_bar if enabled else logging.disable_progress_bar)()

@@ -83,7 +83,7 @@ class PretrainedExtractor(Extractor):
             "family": self.family,
             "model_type": self.config.model_type,
             "weights_sha256": self.weights_sha256,
-            "config_sha256": digest(self.config.to_dict()),
+            "config_sha256": digest({key: value for key, value in self.config.to_dict().items() if key != "_name_or_path"}),
             "preprocessor_sha256": digest(preprocessor),
         }
 

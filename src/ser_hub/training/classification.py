@@ -33,8 +33,7 @@ from transformers.trainer_utils import SaveStrategy
 
 from .. import labels
 from ..audio import to_mono
-from ..benchmark import parse_corpora
-from ..corpora import load_corpus
+from ..corpora import load_corpus, parse_corpora
 from ..errors import SerHubError
 from ..splits import DEFAULT_PROTOCOL, SPLITS
 from .common import WeightedLossTrainer, class_weights, uar_compute_metrics
@@ -87,7 +86,8 @@ class DataArguments:
 
     corpus: list[str] = field(
         default_factory=list,
-        metadata={"help": "NAME=DATA_DIR of a ser-hub corpus (repeatable; the splits of all corpora are pooled).",
+        metadata={"help": "CORPUS=DATA_DIR: a ser-hub corpus name or a definition file (.yaml) and its folder (repeatable; the "
+                 "splits of all corpora are pooled).",
                   "action": "extend"},
     )
     protocol: str = field(
@@ -244,11 +244,11 @@ def load_splits(data_args: DataArguments, sampling_rate: int) -> datasets.Datase
     train, validation and test splits."""
     prepared = {
         name: assemble_splits(
-            load_corpus(name, data_dir, data_args.protocol, cache_dir=data_args.corpus_cache_dir,
+            load_corpus(corpus.corpus, corpus.data_dir, data_args.protocol, cache_dir=data_args.corpus_cache_dir,
                         sampling_rate=sampling_rate),
             data_args.fold,
         )
-        for name, data_dir in parse_corpora(data_args.corpus).items()
+        for name, corpus in parse_corpora(data_args.corpus).items()
     }
     names = pooled_label_names(prepared, data_args.label_space)
     mapped = [apply_label_space(dataset, data_args.label_space, names) for dataset in prepared.values()]

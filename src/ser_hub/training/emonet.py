@@ -39,12 +39,11 @@ from torch.utils.data import DataLoader, Sampler
 from transformers import SchedulerType, TrainingArguments, set_seed
 
 from ..audio import to_mono
-from ..benchmark import parse_corpora
-from ..corpora import load_corpus
+from ..corpora import NamedCorpus, load_corpus, parse_corpora
 from ..errors import AudioError, SerHubError
+from ..files import atomic_path
 from ..models.emonet import EmoNetConfig, EmoNetFeatureExtractor, EmoNetForSequenceClassification
 from ..models.emonet.modeling_emonet import PerDomain
-from ..files import atomic_path
 from ..report import write_table
 from ..splits import SPLITS
 from .common import UAR_MODULE, WeightedLossTrainer, class_weights, load_uar_metric, uar_compute_metrics
@@ -67,7 +66,8 @@ class EmoNetArguments:
     """What to train on and how (the training hyper-parameters are in `EmoNetTrainingArguments`)."""
 
     corpus: list[str] = field(
-        metadata={"action": "extend", "help": "NAME=DATA_DIR of a ser-hub corpus; repeat for several corpora."}
+        metadata={"action": "extend", "help": "CORPUS=DATA_DIR: a ser-hub corpus name or a definition file (.yaml) and its folder; repeat for several "
+                 "corpora."}
     )
     mode: Literal["scratch", "multi", "transfer", "head", "finetune"] = field(
         default="scratch",
@@ -152,12 +152,13 @@ class EmoNetTrainingArguments(TrainingArguments):
 
 
 def load_splits(
-    name: str, data_dir: str, arguments: EmoNetArguments, seed: int, sampling_rate: int
+    name: str, source: NamedCorpus, arguments: EmoNetArguments, seed: int, sampling_rate: int
 ) -> tuple[datasets.DatasetDict, list[str]]:
     """One corpus as train/validation/test with columns audio (at `sampling_rate`), utterance_id, labels (int) and
     domain (its name), and its class names."""
     corpus = load_corpus(
-        name, data_dir, arguments.protocol, cache_dir=arguments.corpus_cache_dir, sampling_rate=sampling_rate
+        source.corpus, source.data_dir, arguments.protocol, cache_dir=arguments.corpus_cache_dir,
+        sampling_rate=sampling_rate,
     )
     if sorted(corpus) != sorted(SPLITS):
         raise EmoNetTrainingError(
@@ -456,9 +457,9 @@ def run(arguments: EmoNetArguments, training_args: EmoNetTrainingArguments) -> l
     else:
         feature_extractor = EmoNetFeatureExtractor()
     corpora, label_names = {}, {}
-    for name, data_dir in parse_corpora(arguments.corpus).items():
+    for name, source in parse_corpora(arguments.corpus).items():
         corpora[name], label_names[name] = load_splits(
-            name, data_dir, arguments, training_args.seed, feature_extractor.sampling_rate
+            name, source, arguments, training_args.seed, feature_extractor.sampling_rate
         )
     classes = {name: len(names) for name, names in label_names.items()}
     predictions = {}

@@ -26,8 +26,7 @@ from peft import PeftModel, get_peft_model
 from sklearn.metrics import precision_recall_fscore_support
 from transformers import EvalPrediction, Trainer, TrainingArguments, set_seed
 
-from ..benchmark import parse_corpora
-from ..corpora import corpus_info, load_corpus
+from ..corpora import NamedCorpus, corpus_info, load_corpus, parse_corpora
 from ..errors import SerHubError
 from ..labels import EMOTIONS, EMOTIONS_7, GENDERS
 from ..models.mtl_wav2vec2 import (
@@ -82,7 +81,8 @@ class DataArguments:
     """The corpora and how their audio is prepared."""
 
     corpus: list[str] = field(
-        metadata={"help": "A corpus as NAME=DATA_DIR (e.g. urdu=~/corpora/URDU-Dataset); repeat for more.",
+        metadata={"help": "A corpus as CORPUS=DATA_DIR, CORPUS a name or a definition file (.yaml), e.g. "
+                 "urdu=~/corpora/URDU-Dataset; repeat for more.",
                   "action": "extend"},
     )
     cache_dir: str | None = field(default=None, metadata={"help": "datasets cache for the prepared corpora."})
@@ -107,20 +107,20 @@ def parse_heads(text: str) -> tuple[list[str], list[str]]:
     return classification, [name for name in REGRESSION_HEADS if name in names]
 
 
-def split_protocol(name: str) -> str:
+def split_protocol(corpus: str) -> str:
     """The corpus's own partition where it defines one, else the paper's stratified 75/15/10 split."""
-    return "official" if corpus_info(name).official is not None else "stratified"
+    return "official" if corpus_info(corpus).official is not None else "stratified"
 
 
 def prepare_corpus(
-    name: str, data_dir: str, *, prosody: bool, cache_dir: str | None = None, num_proc: int | None = None
+    name: str, source: NamedCorpus, *, prosody: bool, cache_dir: str | None = None, num_proc: int | None = None
 ) -> datasets.DatasetDict:
     """One corpus split by `split_protocol`, without `other`: its unified emotion and gender labels (as
     `emotion_label`, `gender_label`), its language as `locale`, and the prosody targets when `prosody` (computed by
     `datasets.map`, so a second run reads them from the corpus's cache)."""
-    protocol = split_protocol(name)
+    protocol = split_protocol(source.corpus)
     logger.info("corpus %s: %s split", name, protocol)
-    corpus = load_corpus(name, data_dir, protocol, cache_dir=cache_dir)
+    corpus = load_corpus(source.corpus, source.data_dir, protocol, cache_dir=cache_dir)
     other = EMOTIONS.index("other")
     corpus = corpus.filter(lambda emotion: np.asarray(emotion) != other, input_columns="emotion", batched=True,
                            desc=f"dropping {name}'s other")
@@ -291,9 +291,9 @@ def run(model_args: ModelArguments, data_args: DataArguments, training_args: Tra
     set_seed(training_args.seed)
     with training_args.main_process_first(desc="preparing the corpora"):
         dataset = combine([
-            prepare_corpus(name, data_dir, prosody=bool(regression_heads), cache_dir=data_args.cache_dir,
+            prepare_corpus(name, source, prosody=bool(regression_heads), cache_dir=data_args.cache_dir,
                            num_proc=data_args.preprocessing_num_workers)
-            for name, data_dir in corpora.items()
+            for name, source in corpora.items()
         ])
         classes = head_classes(dataset["train"], classification_heads)
         dataset = datasets.DatasetDict({split: encode_targets(part, classes) for split, part in dataset.items()})
