@@ -24,7 +24,8 @@ from .errors import SerHubError
 from .features import extract, load_extractor
 from .files import DEFAULT_CACHE, atomic_path, write_json
 from .protocols.ood import ProbeSettings, run_ood
-from .protocols.serab import SEED, run_serab, serab_benchmark
+from .protocols.options import STATISTICS_SOURCES
+from .protocols.serab import SEED, published_statistics, run_serab, serab_benchmark
 
 _PACKAGES = ("ser-hub", "torch", "datasets", "transformers", "scikit-learn", "numpy", "evaluate", "opensmile")
 
@@ -40,25 +41,46 @@ def environment() -> dict[str, Any]:
 
 
 def _features(model: str, corpora: Mapping[str, str], *, protocol: str, level: str, cache_dir: str | Path | None,
-              models_dir: str | None, progress: bool) -> dict[str, dict[str, Any]]:
+              models_dir: str | None, progress: bool, statistics: str = "computed") -> dict[str, dict[str, Any]]:
     """Per corpus (keyed by its name): its prepared splits' features, its build record, what preparing it skipped or
-    guessed, its definition and the extractor's identity. The model is loaded before any corpus work, so a wrong
-    model fails fast."""
+    guessed, its definition, the extractor's identity and, for extractors that standardise with dataset statistics,
+    which statistics were used. The model is loaded before any corpus work, so a wrong model fails fast."""
+    if statistics not in STATISTICS_SOURCES:
+        raise SerHubError(f"statistics={statistics!r}: choose one of {', '.join(STATISTICS_SOURCES)}.")
     cache_dir = Path(cache_dir) if cache_dir is not None else DEFAULT_CACHE
     extractor = load_extractor(model, level=level, models_dir=models_dir, progress=progress)
+    if statistics == "published" and not extractor.uses_statistics:
+        raise SerHubError(f"{model} standardises with no dataset statistics: --statistics published applies to the "
+                          "BYOL family (byol, byol_cvt), whose log-mel statistics SERAB published.")
     prepared = {}
     for name, corpus in resolve_corpora(corpora.items()).items():
         table = prepare_corpus(corpus.corpus, corpus.data_dir, cache_dir=str(cache_dir / "corpora"), progress=progress)
         dataset = table.load(protocol)
-        features = extract(dataset, extractor, cache_dir=cache_dir / "features", progress=progress)
+        published = published_statistics(table.spec.name, table.record["label_set"]) if statistics == "published" else None
+        features = extract(dataset, extractor, cache_dir=cache_dir / "features", statistics=published,
+                           progress=progress)
         prepared[name] = {
             "features": features,
             "build": read_build_record(dataset),
             "notices": table.notices(),
             "corpus": _definition_of(table.spec, corpus),
             "extractor": extractor.identity,
+            "statistics": _statistics_used(extractor, statistics, published),
         }
     return prepared
+
+
+def _statistics_used(extractor, requested: str, published: dict | None) -> dict[str, Any] | None:
+    """Which dataset statistics standardised the features, and why (None for extractors that use none)."""
+    if not extractor.uses_statistics:
+        return None
+    if published is not None:
+        source = "published by SERAB (settings.py, CLF_STATS_DICT)"
+    elif requested == "published":
+        source = "computed on the training split: SERAB published none for this corpus"
+    else:
+        source = "computed on the training split"
+    return {"source": source, **extractor.statistics}
 
 
 def _definition_of(spec, corpus: NamedCorpus) -> dict[str, Any]:
@@ -88,14 +110,18 @@ def benchmark_serab(
     cache_dir: str | Path | None = None,
     models_dir: str | None = None,
     n_jobs: int = -1,
+    statistics: str = "computed",
     progress: bool = True,
 ) -> dict[str, Any]:
     """SERAB on each corpus with one frozen extractor; UM/WM/GM over the corpora. Returns the results.json payload.
 
     `corpora` maps each corpus (a registered name or the path of a definition file) to its folder or archive.
+    `statistics` (BYOL family only): `computed` standardises the log-mel with the mean and std of each corpus's
+    training split (as SERAB's code computes them), `published` with the values SERAB published for its nine corpora
+    (reproducing its Table 3, with `select="test"`); either way the report says which were used.
     """
     prepared = _features(model, corpora, protocol=protocol, level="utterance", cache_dir=cache_dir,
-                         models_dir=models_dir, progress=progress)
+                         models_dir=models_dir, progress=progress, statistics=statistics)
     results = {
         name: run_serab(task["features"], standardize=standardize, select=select, n_jobs=n_jobs, progress=progress)
         for name, task in prepared.items()
@@ -106,11 +132,12 @@ def benchmark_serab(
         "split_protocol": protocol,
         "select": select,
         "standardize": standardize,
+        "statistics": statistics,
         "seed": SEED,
         "scores": serab_benchmark(results),
         "tasks": {
-            name: {"corpus": task["corpus"], "extractor": task["extractor"], "build": _splits_of(task["build"]),
-                   "notices": task["notices"], "result": results[name].to_dict()}
+            name: {"corpus": task["corpus"], "extractor": task["extractor"], "statistics": task["statistics"],
+                   "build": _splits_of(task["build"]), "notices": task["notices"], "result": results[name].to_dict()}
             for name, task in prepared.items()
         },
         "environment": environment(),
@@ -194,13 +221,19 @@ def write_serab_report(payload: dict, out: Path) -> None:
         f"Split protocol `{payload['split_protocol']}`, classifier selected on **{payload['select']}** "
         f"({'reads the test labels, as the reference code; comparable with the paper' if payload['select'] == 'test' else 'no test leakage'}), "
         f"standardisation `{payload['standardize']}`, seed {payload['seed']}.",
+        *([f"Log-mel statistics: `{payload['statistics']}` (per corpus below)."]
+          if any(task["statistics"] for task in payload["tasks"].values()) else []),
         tabulate(serab_table(payload), headers="keys", tablefmt="github"),
         "![per-task scores](serab_scores.png)",
     ]
     for name, task in payload["tasks"].items():
         result = task["result"]
         hashes = ", ".join(f"{split} `{info['sha256_sorted_ids']}`" for split, info in task["build"]["splits"].items())
-        notes = [f"- WARNING: {warning}" for warning in result["warnings"]]
+        notes = [f"- NOTE: {notice}" for notice in task["notices"]]
+        notes += [f"- WARNING: {warning}" for warning in result["warnings"]]
+        if task["statistics"]:
+            used = task["statistics"]
+            notes.append(f"- Log-mel statistics {used['source']}: mean {used['norm_mean']:.6g}, std {used['norm_std']:.6g}.")
         if result["failed"]:
             notes.append(f"- {len(result['failed'])} grid configurations failed and were skipped (see results.json).")
         sections += [f"## {name}\n\nSplit hashes: {hashes}. Extractor: `{json.dumps(task['extractor'])}`.",

@@ -12,7 +12,7 @@ from pathlib import Path
 from tabulate import tabulate
 
 from ..files import DEFAULT_CACHE
-from ..protocols.options import PRIOR_MODES, PROBE_EPOCHS, SELECT_MODES, STANDARDIZE_MODES
+from ..protocols.options import PRIOR_MODES, PROBE_EPOCHS, SELECT_MODES, STANDARDIZE_MODES, STATISTICS_SOURCES
 from ..splits import protocols_help
 
 
@@ -28,8 +28,8 @@ def run_serab_command(args) -> None:
 
     corpora = {corpus.corpus: corpus.data_dir for corpus in parse_corpora(args.corpus).values()}
     payload = benchmark_serab(args.model, corpora, args.out, protocol=args.protocol, select=args.select,
-                              standardize=args.standardize, cache_dir=args.cache_dir, models_dir=args.models_dir,
-                              progress=not args.quiet)
+                              standardize=args.standardize, statistics=args.statistics, cache_dir=args.cache_dir,
+                              models_dir=args.models_dir, progress=not args.quiet)
     _print_notices(payload, "tasks")
     for name, task in payload["tasks"].items():
         for warning in task["result"]["warnings"]:
@@ -79,6 +79,10 @@ def register(subparsers) -> None:
                        help="choose the classifier on validation (default) or on test (the reference code, Table 3)")
     serab.add_argument("--standardize", choices=STANDARDIZE_MODES, default="speaker",
                        help="per-speaker standardisation (the reference), global or none")
+    serab.add_argument("--statistics", choices=STATISTICS_SOURCES, default="computed",
+                       help="BYOL models: standardise the log-mel with each corpus's training-split statistics "
+                       "(computed, default) or with those SERAB published for its nine corpora (published; with "
+                       "--select test this reproduces the paper's setup)")
     serab.set_defaults(run=run_serab_command)
     ood = protocols.add_parser("ood", help="SER Evals: train x test corpus matrix of MLP probes on frame features",
                                formatter_class=argparse.RawDescriptionHelpFormatter, epilog=protocols_help())

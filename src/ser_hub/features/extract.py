@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -58,6 +58,7 @@ def extract(
     cache_dir: str | Path | None = None,
     batch_seconds: float = DEFAULT_BATCH_SECONDS,
     fit_on: datasets.Dataset | None = None,
+    statistics: Mapping[str, float] | None = None,
     progress: bool = True,
 ) -> datasets.Dataset | datasets.DatasetDict:
     """Features of every utterance of a ser-hub corpus split (or of every split of a DatasetDict).
@@ -75,6 +76,8 @@ def extract(
       duration) stays within this many seconds (a longer utterance forms its own batch).
     - `fit_on`: the split whose statistics extractors such as BYOL standardise with. Default: the `train` split of a
       DatasetDict, as the SERAB reference; a lone Dataset uses the extractor's current statistics unless given one.
+    - `statistics`: fixed statistics instead (e.g. those SERAB published per corpus,
+      `ser_hub.protocols.serab.published_statistics`); they are part of the extractor's identity.
     - `progress`: tqdm bars on the main process.
 
     Under `accelerate launch` each process computes a share; `cache_dir` (on a file system all processes see) is then
@@ -93,7 +96,11 @@ def extract(
     cache = Path(cache_dir) if cache_dir is not None else None
     extractor.to(state.device)
     splits = dataset if isinstance(dataset, datasets.DatasetDict) else {"": dataset}
-    if extractor.uses_statistics:
+    if statistics is not None:
+        if not extractor.uses_statistics:
+            raise FeatureError(f"{extractor.name} standardises with no dataset statistics; drop statistics=.")
+        extractor.statistics = dict(statistics)
+    elif extractor.uses_statistics:
         if fit_on is None and isinstance(dataset, datasets.DatasetDict):
             if "train" not in dataset:
                 raise FeatureError(

@@ -4,3 +4,4 @@ STANDARDIZE_MODES = ("speaker", "global", "none")  # SERAB: per-speaker standard
 SELECT_MODES = ("validation", "test")  # SERAB: choose the classifier on validation (no leakage) or on test (reference)
 PRIOR_MODES = ("train", "test", "none")  # SER Evals: the prior the logit adjustment uses
 PROBE_EPOCHS = 100  # SER Evals: epochs of the out-of-domain probe
+STATISTICS_SOURCES = ("computed", "published")  # SERAB with BYOL: the training split's log-mel statistics, or SERAB's

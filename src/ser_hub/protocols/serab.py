@@ -78,6 +78,28 @@ SVC_MAX_ITER = 10_000
 C_GRID = np.logspace(5, -5, 11).tolist()
 CLASS_WEIGHTS = ["balanced", None]
 _AUDIT_COLUMNS = ("speaker_id", "native_label", "duration")
+# The log-mel mean and standard deviation SERAB standardised each corpus with before BYOL-A/BYOL-S/CvT, as published
+# in SERAB's `settings.py` (`CLF_STATS_DICT`, keyed there by its TFDS names; IEMOCAP is its four-class `iem4`).
+PUBLISHED_LOGMEL_STATISTICS = {
+    "aesdd": (-4.1785407066345215, 4.3656463623046875),
+    "cafe": (-7.9731621742248535, 5.112339973449707),
+    "crema_d": (-4.993728160858154, 3.1366026401519775),
+    "emodb": (-2.6927330493927, 4.103071212768555),
+    "emovo": (-6.7016167640686035, 4.619407653808594),
+    "iemocap": (-5.752230644226074, 3.403254508972168),
+    "ravdess": (-10.320347785949707, 4.999551773071289),
+    "savee": (-7.362058639526367, 4.717724800109863),
+    "shemo": (-3.533191204071045, 4.027871608734131),
+}
+PUBLISHED_LABEL_SETS = {"iemocap": "iem4"}  # the label set SERAB's statistics were computed on, where a corpus has several
+
+
+def published_statistics(corpus: str, label_set: str | None) -> dict[str, float] | None:
+    """SERAB's published log-mel statistics of a corpus as it prepared it (`norm_mean`, `norm_std`), or None."""
+    if corpus not in PUBLISHED_LOGMEL_STATISTICS or label_set != PUBLISHED_LABEL_SETS.get(corpus):
+        return None
+    mean, std = PUBLISHED_LOGMEL_STATISTICS[corpus]
+    return {"norm_mean": mean, "norm_std": std}
 
 
 class SerabInputError(SerHubError, ValueError):
@@ -694,7 +716,7 @@ def _audit(dataset: Mapping[str, datasets.Dataset]) -> tuple[AuditReport | None,
 
 __all__ = [
     "C_GRID", "CLASS_WEIGHTS", "ClassifierResult", "ClassifierSpec", "FailedConfiguration", "GridPoint",
-    "LOGISTIC_REGRESSION_MAX_ITER", "SEED", "SELECT_MODES", "STANDARDIZE_MODES", "SVC_MAX_ITER", "SerabInputError",
-    "SerabResult", "SplitData", "evaluate_embeddings", "reference_search", "run_serab", "serab_benchmark",
-    "serab_classifiers", "standardize_embeddings",
+    "LOGISTIC_REGRESSION_MAX_ITER", "PUBLISHED_LOGMEL_STATISTICS", "SEED", "SELECT_MODES", "STANDARDIZE_MODES",
+    "SVC_MAX_ITER", "SerabInputError", "SerabResult", "SplitData", "evaluate_embeddings", "published_statistics",
+    "reference_search", "run_serab", "serab_benchmark", "serab_classifiers", "standardize_embeddings",
 ]
