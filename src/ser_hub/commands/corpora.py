@@ -90,12 +90,13 @@ def run_audit(args) -> None:
 
 
 def run_export(args) -> None:
+    from ..corpora import corpus_info
     from ..export import export_corpus, push_to_hub
 
     out = export_corpus(args.name, args.data_dir, args.out, args.protocol or DEFAULT_EXPORT_PROTOCOLS,
                         cache_dir=args.cache_dir, sampling_rate=args.sampling_rate, overwrite=args.overwrite,
                         progress=not args.quiet, **dict(args.option))
-    print(f"exported {args.name} to {out}")
+    print(f"exported {corpus_info(args.name).name} to {out}")
     print(f"load it with: datasets.load_dataset({str(out)!r}, {(args.protocol or DEFAULT_EXPORT_PROTOCOLS)[0]!r})")
     if args.push_to_hub:
         print(f"pushed to {push_to_hub(out, args.push_to_hub, private=args.private)}")
