@@ -120,6 +120,30 @@ def test_classification_scores_match_scikit_learn_on_real_urdu_labels(urdu_utter
     assert scores["accuracy"] == odd_speaker.mean()
 
 
+def test_cross_corpus_rule_averages_over_the_classes_present_in_the_references():
+    # ASED -> BAVED as the issue reports it: five training classes, a test corpus of neutral speech only
+    training = ["neutral", "anger", "happiness", "sadness", "fear"]
+    references = ["neutral"] * 17
+    predictions = ["neutral"] * 6 + ["anger"] * 4 + ["happiness"] * 3 + ["sadness"] * 2 + ["fear"] * 2
+    present = classification_scores(predictions, references, training, average_over="references")
+    # neutral: recall 6/17, precision 6/6, F1 2·(6/17)/(1 + 6/17) = 12/23; no other class is in the references
+    assert present["accuracy"] == 6 / 17 and present["uar"] == 6 / 17
+    assert present["macro_f1"] == pytest.approx(12 / 23) and present["weighted_f1"] == pytest.approx(12 / 23)
+    training_classes = classification_scores(predictions, references, training)  # average_over="labels"
+    assert training_classes["accuracy"] == 6 / 17
+    assert training_classes["uar"] == pytest.approx(6 / 17 / 5)  # 0.353 / 5 = 0.071
+    assert training_classes["macro_f1"] == pytest.approx(12 / 23 / 5)
+    assert present["per_class_recall"] == training_classes["per_class_recall"]
+    rates = recognition_rates(predictions, references, training, average_over="references")
+    assert rates == {"accuracy": 6 / 17, "uar": 6 / 17}
+    # two reference classes out of three labels: recalls anger 1/2, sadness 1 (fear, absent, is not averaged)
+    scores = classification_scores(["anger", "fear", "sadness"], ["anger", "anger", "sadness"],
+                                   ["anger", "sadness", "fear"], average_over="references")
+    assert scores["uar"] == 0.75 and scores["macro_f1"] == pytest.approx((2 / 3 + 1) / 2)
+    with pytest.raises(MetricInputError, match="average_over is 'present': choose 'labels'"):
+        classification_scores(predictions, references, average_over="present")
+
+
 def test_recognition_rates_are_the_classification_headline():
     rates = recognition_rates(["a", "b", "b"], ["a", "b", "a"])
     assert rates == {"accuracy": pytest.approx(2 / 3), "uar": 0.75}

@@ -110,6 +110,20 @@ def test_uar_module_speaker_bootstrap():
     assert results["uar_ci"] == (0.0, 1.0)
 
 
+def test_uar_module_cross_corpus_rule_also_in_the_bootstrap():
+    uar = load("uar")
+    inputs = {"predictions": [0, 0, 2], "references": [0, 0, 0], "labels": [0, 1, 2], "confidence_interval": True,
+              "n_resamples": 50}
+    # only class 0 is in the references: recall 2/3 alone, or averaged with two zero recalls over all labels
+    present = uar.compute(**inputs, average_over="references")
+    assert present["uar"] == present["accuracy"] == pytest.approx(2 / 3)
+    assert present["macro_f1"] == pytest.approx(0.8)  # precision 1, recall 2/3
+    assert uar.compute(**inputs)["uar"] == pytest.approx(2 / 9)
+    # every resample holds only class 0: the rule makes UAR equal accuracy in each, the default a third of it
+    assert present["uar_ci"] == present["accuracy_ci"]
+    assert uar.compute(**inputs)["uar_ci"] == pytest.approx(tuple(value / 3 for value in present["accuracy_ci"]))
+
+
 def test_uar_module_errors_reach_the_user():
     uar = load("uar")
     with pytest.raises(MetricInputError, match="not in labels"):

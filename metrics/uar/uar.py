@@ -13,6 +13,11 @@ recognition because emotion corpora are imbalanced: every class counts the same 
 The module also returns accuracy (weighted accuracy, WA), macro and weighted F1, the recall of each class and,
 on request, the confusion matrix and percentile bootstrap confidence intervals that resample whole speakers.
 All values equal scikit-learn's `recall_score(average="macro")`, `accuracy_score` and `f1_score`.
+
+Which classes the macro averages count: by default every class in `labels` (scikit-learn's rule), so a class the
+test set lacks counts with recall 0. In cross-corpus tests, where a test corpus may lack some of the training
+classes, pass `average_over="references"`: UAR and macro-F1 then average over the classes present in the references
+only (equal to scikit-learn's with `labels` set to those classes); a prediction of another class is still an error.
 """
 
 _KWARGS_DESCRIPTION = """
@@ -21,6 +26,8 @@ Args:
     references (`list` of `int` or `str`): true class of each utterance.
     labels (`list`, optional): the class set. Classes absent from both inputs still count (with recall 0) in the
         macro averages; a label outside this set is an error. Default: every class seen in either input.
+    average_over (`str`, default `"labels"`): the classes UAR and macro-F1 average over: `"labels"` (every class in
+        `labels`) or `"references"` (only the classes present in the references: the cross-corpus rule).
     return_confusion_matrix (`bool`, default `False`): also return `labels` and `confusion_matrix`
         (rows: references, columns: predictions, in `labels` order).
     confidence_interval (`bool`, default `False`): also return percentile bootstrap intervals of UAR and accuracy.
@@ -43,6 +50,8 @@ Examples:
     {'anger': 1.0, 'sadness': 0.6666666666666666}
     >>> uar.compute(predictions=[0, 1], references=[0, 1], labels=[0, 1, 2])["uar"]
     0.6666666666666666
+    >>> uar.compute(predictions=[0, 1], references=[0, 1], labels=[0, 1, 2], average_over="references")["uar"]
+    1.0
     >>> uar.compute(predictions=[0, 1, 1], references=[0, 1, 0], return_confusion_matrix=True)["confusion_matrix"]
     [[1, 1], [0, 1]]
     >>> uar.compute(predictions=[0, 1, 1, 1], references=[0, 1, 1, 1], groups=["s1", "s1", "s2", "s2"],
@@ -101,6 +110,7 @@ class Uar(evaluate.Metric):
         predictions,
         references,
         labels=None,
+        average_over="labels",
         return_confusion_matrix=False,
         confidence_interval=False,
         groups=None,
@@ -108,10 +118,12 @@ class Uar(evaluate.Metric):
         confidence=0.95,
         seed=0,
     ):
-        results = metrics.classification_scores(predictions, references, labels, return_confusion_matrix)
+        results = metrics.classification_scores(
+            predictions, references, labels, return_confusion_matrix, average_over=average_over
+        )
         if confidence_interval:
             intervals = metrics.bootstrap_ci(
-                functools.partial(metrics.recognition_rates, labels=labels),
+                functools.partial(metrics.recognition_rates, labels=labels, average_over=average_over),
                 predictions,
                 references,
                 groups=groups,

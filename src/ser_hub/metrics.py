@@ -21,6 +21,7 @@ from ser_hub.errors import SerHubError
 SERAB_KEYS = ("UM", "WM", "GM")
 MCNEMAR_EXACT = "exact_binomial"
 MCNEMAR_CHI2 = "chi2_continuity_corrected"
+AVERAGE_OVER = ("labels", "references")  # the classes UAR and macro-F1 average over (`classification_scores`)
 
 
 class MetricInputError(SerHubError, ValueError):
@@ -123,25 +124,43 @@ def _recalls(matrix: np.ndarray) -> np.ndarray:
     return np.divide(np.diag(matrix), support, out=np.zeros(len(matrix)), where=support > 0)
 
 
-def _rates(matrix: np.ndarray) -> dict[str, float]:
-    """Accuracy (trace over total) and UAR (mean per-class recall) of a confusion matrix."""
-    return {"accuracy": float(np.trace(matrix) / matrix.sum()), "uar": float(np.mean(_recalls(matrix)))}
+def _averaged(matrix: np.ndarray, average_over: str) -> np.ndarray:
+    """Which classes (rows of `matrix`) the macro averages count: all of them, or those with reference utterances."""
+    if average_over not in AVERAGE_OVER:
+        raise MetricInputError(
+            f"average_over is {average_over!r}: choose 'labels' (every class in labels, scikit-learn's rule) or "
+            "'references' (the classes present in the references, for cross-corpus tests)."
+        )
+    return np.ones(len(matrix), bool) if average_over == "labels" else matrix.sum(axis=1) > 0
 
 
-def classification_scores(predictions, references, labels=None, return_confusion_matrix: bool = False) -> dict:
+def _rates(matrix: np.ndarray, average_over: str = "labels") -> dict[str, float]:
+    """Accuracy (trace over total) and UAR (mean recall over the averaged classes) of a confusion matrix."""
+    uar = np.mean(_recalls(matrix)[_averaged(matrix, average_over)])
+    return {"accuracy": float(np.trace(matrix) / matrix.sum()), "uar": float(uar)}
+
+
+def classification_scores(
+    predictions, references, labels=None, return_confusion_matrix: bool = False, average_over: str = "labels"
+) -> dict:
     """UAR (macro recall), accuracy (WA), macro and weighted F1 and per-class recall, equal to scikit-learn's.
 
     `labels` fixes the class set: a class absent from both inputs still counts, with recall 0, in the macro
     averages. Without it the classes are those seen in either input (scikit-learn's default). Classes with no
     reference utterance get recall 0 (scikit-learn's `zero_division=0`).
+
+    `average_over="references"` makes UAR and macro-F1 average over the classes present in the references only,
+    the rule for cross-corpus tests: a test corpus that lacks some of the training classes is not scored on
+    them (a prediction of such a class is still an error, for the reference's class). Equal to scikit-learn's with
+    `labels` set to the reference classes.
     """
     predictions, references, labels = _classification_inputs(predictions, references, labels)
     matrix = _confusion_matrix(predictions, references, labels)
-    common = {"labels": labels, "zero_division": 0}
+    averaged = labels[_averaged(matrix, average_over)]
     scores = {
-        **_rates(matrix),
-        "macro_f1": float(f1_score(references, predictions, average="macro", **common)),
-        "weighted_f1": float(f1_score(references, predictions, average="weighted", **common)),
+        **_rates(matrix, average_over),
+        "macro_f1": float(f1_score(references, predictions, labels=averaged, average="macro", zero_division=0)),
+        "weighted_f1": float(f1_score(references, predictions, labels=labels, average="weighted", zero_division=0)),
         "per_class_recall": {_python(label): float(recall) for label, recall in zip(labels, _recalls(matrix))},
     }
     if return_confusion_matrix:
@@ -150,10 +169,11 @@ def classification_scores(predictions, references, labels=None, return_confusion
     return scores
 
 
-def recognition_rates(predictions, references, labels=None) -> dict[str, float]:
-    """The two headline SER rates, accuracy (weighted accuracy, WA) and UAR; cheap enough for bootstrapping."""
+def recognition_rates(predictions, references, labels=None, average_over: str = "labels") -> dict[str, float]:
+    """The two headline SER rates, accuracy (weighted accuracy, WA) and UAR; cheap enough for bootstrapping.
+    `labels` and `average_over` as in `classification_scores`."""
     predictions, references, labels = _classification_inputs(predictions, references, labels)
-    return _rates(_confusion_matrix(predictions, references, labels))
+    return _rates(_confusion_matrix(predictions, references, labels), average_over)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
