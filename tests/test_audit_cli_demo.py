@@ -47,6 +47,7 @@ def test_cli_corpora_prepare_audit_export(urdu_dir, cache, tmp_path, capsys):
     assert list(loaded) == [f"fold_{k}" for k in range(29)]
 
 
+@pytest.mark.slow
 def test_demo_synthesises_audits_and_exports(tmp_path, capsys):
     assert main(["demo", "--out", str(tmp_path)]) == 0
     printed = capsys.readouterr().out

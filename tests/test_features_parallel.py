@@ -1,5 +1,6 @@
 """Data-parallel extraction: two CPU processes under `accelerate launch` share the utterances and merge one cache."""
 
+import pytest
 import json
 import os
 import socket
@@ -12,6 +13,8 @@ import numpy as np
 
 from ser_hub.features import extract, load_extractor
 from test_features import counting, matrix, save_tiny_byol, synthetic_corpus
+
+pytestmark = pytest.mark.slow  # real data or checkpoints end to end
 
 WORKER = textwrap.dedent(
     """

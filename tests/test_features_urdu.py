@@ -15,6 +15,8 @@ from ser_hub.models import ByolFeatureExtractor
 from ser_hub.models.byol.convert_byol_checkpoint import convert_byol_checkpoint
 from test_features import byol_reference, column, counting, decoded, matrix
 
+pytestmark = pytest.mark.slow  # real data or checkpoints end to end
+
 CHECKPOINT = "weights/byol-s/default512_BYOLAs64x96-2107281850-e100-bs256-lr0003-rs42.pth"
 
 

@@ -87,6 +87,7 @@ def test_public_names_load_on_first_access():
     ],
     ids=["ser_hub-first", "transformers-first", "transformers-model-first", "peft-first", "family-first"],
 )
+@pytest.mark.slow
 def test_model_families_are_registered_in_any_import_order(imports):
     assert run_fresh(imports + "\n" + CHECK_REGISTERED).splitlines()[-1] == "registered"
 

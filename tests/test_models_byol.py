@@ -122,6 +122,7 @@ def test_padded_batch_gives_the_same_vectors_as_one_by_one(model, extractor, urd
             assert not batched.last_hidden_state[i, frames:].any()
 
 
+@pytest.mark.slow
 def test_fresh_process_round_trip(model, extractor, converted, reference, tmp_path):
     inputs = extractor(reference["wave_2"], sampling_rate=16000, return_tensors="pt")
     np.save(tmp_path / "features.npy", inputs["input_features"].numpy())
@@ -141,6 +142,7 @@ def test_fresh_process_round_trip(model, extractor, converted, reference, tmp_pa
     assert np.array_equal(np.load(tmp_path / "embedding.npy"), expected)
 
 
+@pytest.mark.slow
 def test_trust_remote_code_without_ser_hub_reproduces_the_reference(converted, reference, shared, tmp_path):
     output = run_python(
         f"""

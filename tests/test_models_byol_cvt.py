@@ -107,6 +107,7 @@ def test_classification_head_passes_gradients_to_every_parameter(extractor, urdu
     assert without_gradient == []
 
 
+@pytest.mark.slow
 def test_save_load_round_trips_in_a_fresh_process_and_as_remote_code(extractor, urdu_waves, tmp_path):
     torch.manual_seed(0)
     folder = tmp_path / "byol-s-cvt"

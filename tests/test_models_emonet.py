@@ -280,6 +280,7 @@ def test_auto_classes_resolve_the_family_and_keep_added_domains(tmp_path):
     assert type(extractor) is EmoNetFeatureExtractor and extractor.max_duration == 3.0
 
 
+@pytest.mark.slow
 def test_fresh_process_round_trip_and_trust_remote_code_without_ser_hub(tmp_path, extractor, waveforms):
     """Saved plainly, the folder loads in a fresh process through `import ser_hub`; re-saved there with the classes
     registered for the Auto API, it loads with trust_remote_code where ser-hub cannot be imported."""

@@ -13,6 +13,8 @@ from ser_hub.features import extract
 from ser_hub.models.byol.convert_byol_checkpoint import convert_byol_checkpoint
 from ser_hub.protocols.serab import SplitData, reference_search, run_serab, serab_classifiers, standardize_embeddings
 
+pytestmark = pytest.mark.slow  # real data or checkpoints end to end
+
 CHECKPOINT = "weights/byol-s/default512_BYOLAs64x96-2107281850-e100-bs256-lr0003-rs42.pth"
 CONFOUNDED = "speakers and emotions are confounded: 26 of 29 speakers (74% of the utterances) are recorded in one"
 

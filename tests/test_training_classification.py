@@ -333,6 +333,7 @@ def test_run_on_the_demo_corpus_keeps_the_best_uar_checkpoint_and_tests_it_once(
     assert config["id2label"] == {"0": "neutral", "1": "anger", "2": "happiness", "3": "sadness"}
 
 
+@pytest.mark.slow
 def test_loss_decreases_on_a_fixed_batch_of_real_urdu_with_real_byol_s(byol_s, urdu_dir, corpus_cache, tmp_path):
     """8 URDU utterances, whole (no cropping), one batch per step: the fine-tuned BYOL-S's loss goes down; the
     log-mel statistics come from those training utterances and are saved with the model."""
@@ -416,6 +417,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_script_trains_data_parallel_on_two_cpu_processes(wav2vec2, demo_dir, corpus_cache, tmp_path):
     """`accelerate launch --multi_gpu --num_processes 2 ... --use_cpu`: 16 utterances in batches of 2 per process
     take 4 steps per epoch (8 on one process); the saved model reloads."""

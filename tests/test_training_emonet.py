@@ -267,6 +267,7 @@ def test_modes_on_a_pretrained_model_need_one():
 # --- training ----------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_loss_is_finite_and_decreases_on_a_fixed_batch(urdu_splits, tmp_path):
     splits, names = urdu_splits
     batch = splits["train"].shuffle(seed=0).select(range(8))  # one batch per epoch: the same eight clips each step
@@ -297,6 +298,7 @@ def scratch_run(script, workspace):
     return output
 
 
+@pytest.mark.slow
 def test_scratch_trains_one_model_per_corpus_that_reloads_and_reproduces_its_predictions(scratch_run, workspace):
     table = pd.read_csv(scratch_run / "emonet_table.csv")
     saved = {corpus: json.loads((scratch_run / corpus / "test_predictions.json").read_text())[corpus]
@@ -326,6 +328,7 @@ def test_scratch_trains_one_model_per_corpus_that_reloads_and_reproduces_its_pre
         assert state["best_metric"] == max(entry["eval_uar"] for entry in state["log_history"] if "eval_uar" in entry)
 
 
+@pytest.mark.slow
 def test_transfer_trains_only_the_new_domain_and_is_compared_with_its_baseline(script, scratch_run, workspace, capsys):
     output = workspace.root / "transfer"
     script.main(script_arguments(
@@ -352,6 +355,7 @@ def test_transfer_trains_only_the_new_domain_and_is_compared_with_its_baseline(s
     assert state["log_history"][0]["learning_rate"] == 0.1
 
 
+@pytest.mark.slow
 def test_head_tunes_only_the_classifier_on_the_source_domain_at_the_papers_rate(script, scratch_run, workspace):
     output = workspace.root / "head"
     script.main(script_arguments(workspace, output, "--mode", "head", "--model_name_or_path",
@@ -387,6 +391,7 @@ def test_comparison_needs_a_scratch_run_of_the_corpus(tmp_path):
         results_table(predictions, "transfer", tmp_path)
 
 
+@pytest.mark.slow
 def test_multi_trains_one_shared_model_round_robin(script, scratch_run, workspace):
     output = workspace.root / "multi"
     script.main(script_arguments(workspace, output, "--mode", "multi", *corpora(workspace),
