@@ -1,6 +1,7 @@
 """The SER Evals out-of-domain protocol on synthetic frame features with known answers, and on real corpora."""
 
 import json
+import math
 
 import datasets
 import numpy as np
@@ -9,25 +10,29 @@ import torch
 
 import ser_hub
 from ser_hub.demo import synthesize_demo_corpus
-from ser_hub.labels import emotion_feature
+from ser_hub.labels import EMOTIONS, emotion_feature
 from ser_hub.metrics import ood_matrix_scores
 from ser_hub.models.logmel import LogMelFeatureExtractor
 from ser_hub.protocols.ood import (
     OodInputError,
     ProbeSettings,
     _read_split,
+    _split_logits,
     _train_probe,
-    _utterance_log_probs,
     adjust_and_predict,
     mlp_probe,
     ood_eligible,
+    probe_loss,
+    probe_optimizer,
+    reference_settings,
     run_ood,
+    utterance_logits,
 )
 
 FEATURES = datasets.Features(
     {"frames": datasets.List(datasets.List(datasets.Value("float32"))), "emotion": emotion_feature()}
 )
-FAST = ProbeSettings(hidden_size=32, epochs=30, batch_size=64, learning_rate=1e-2)
+FAST = ProbeSettings(hidden_size=32, epochs=30, batch_size=8, learning_rate=1e-2)
 CLASSES = ("neutral", "anger", "happiness", "sadness")
 
 
@@ -134,14 +139,23 @@ def test_eligibility_is_the_largest_cluster_of_identical_class_sets_without_othe
 
 def test_no_eligible_pair_still_gives_the_full_matrix_without_reductions():
     two = {"neutral": one_hot(0), "anger": one_hot(1)}
-    three = {**two, "sadness": one_hot(2)}
+    three = {**two, "sadness": one_hot(0) + one_hot(2, 4.0)}  # b's sadness: a's neutral, marked on a third axis
     result = run_ood({"a": corpus(two, 0), "b": corpus(three, 3)}, FAST, progress=False)
     assert len(result.cells) == 4 and not any(cell.ood_eligible for cell in result.cells)
-    assert result.eligible == [] and result.reductions == {"macro_f1": None, "uar": None, "accuracy": None}
+    assert result.eligible == [] and result.reductions == dict.fromkeys(
+        ["macro_f1", "uar", "accuracy", "macro_f1_training_classes", "uar_training_classes"])
     assert "no two corpora share exactly the same classes" in result.notes[0]
     cell = by_cell(result)["a", "b"]  # b's sadness is scored, but a's probe cannot predict it
     assert cell.labels == ["neutral", "anger", "sadness"]
-    assert sum(cell.confusion_matrix[2]) == 12 and [row[2] for row in cell.confusion_matrix] == [0, 0, 0]
+    assert cell.confusion_matrix == [[12, 0, 0], [0, 12, 0], [12, 0, 0]]
+    # recalls neutral 1, anger 1, sadness 0; F1 neutral 2·(1/2·1)/(1/2 + 1) = 2/3, anger 1, sadness 0
+    assert (cell.uar, cell.uar_training_classes) == pytest.approx((2 / 3, 2 / 3))
+    assert (cell.macro_f1, cell.macro_f1_training_classes) == pytest.approx((5 / 9, 5 / 9))
+    # b's probe knows sadness, which a's test split lacks: the rule scores a's two classes, the variant all three
+    cell = by_cell(result)["b", "a"]
+    assert (cell.labels, cell.confusion_matrix) == (["neutral", "anger", "sadness"], [[12, 0, 0], [0, 12, 0], [0, 0, 0]])
+    assert (cell.uar, cell.macro_f1, cell.accuracy) == (1.0, 1.0, 1.0)
+    assert (cell.uar_training_classes, cell.macro_f1_training_classes) == pytest.approx((2 / 3, 2 / 3))
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -149,7 +163,7 @@ def test_no_eligible_pair_still_gives_the_full_matrix_without_reductions():
 
 
 def test_adjust_and_predict_in_each_prior_mode():
-    log_probs = np.log([[0.6, 0.4], [0.3, 0.7], [0.55, 0.45], [0.2, 0.8]])
+    log_probs = np.log([[0.6, 0.4], [0.3, 0.7], [0.55, 0.45], [0.2, 0.8]])  # logits up to a constant per row
     classes = ["neutral", "anger"]
     unadjusted = ["neutral", "anger", "neutral", "anger"]
     assert adjust_and_predict(log_probs, classes, [3, 1], "none").tolist() == unadjusted
@@ -160,29 +174,47 @@ def test_adjust_and_predict_in_each_prior_mode():
     assert adjust_and_predict(log_probs, classes, [3, 1], "test", references).tolist() == unadjusted
     # a class absent from the test references is never predicted under the test prior
     assert adjust_and_predict(log_probs, classes, [3, 1], "test", ["neutral"] * 4).tolist() == ["neutral"] * 4
+    # test: logit − log(train prior) + log(test prior). Balanced training, test prior 1:9 adds log 9 = 2.197 to
+    # anger's margin, so a neutral lead of 2.1 flips and a lead of 2.3 does not
+    nine_angry = ["neutral"] + ["anger"] * 9
+    logits = np.array([[2.1, 0.0], [2.3, 0.0]])
+    assert adjust_and_predict(logits, classes, [5, 5], "test", nine_angry).tolist() == ["anger", "neutral"]
+    assert adjust_and_predict(logits, classes, [1, 9], "test", nine_angry).tolist() == ["neutral", "neutral"]
     with pytest.raises(OodInputError, match="prior is 'uniform'"):
         adjust_and_predict(log_probs, classes, [3, 1], "uniform")
     with pytest.raises(OodInputError, match="needs the test references"):
         adjust_and_predict(log_probs, classes, [3, 1], "test")
 
 
+def silent(counts: dict) -> datasets.Dataset:
+    """Utterances of three all-zero frames: the probe can learn nothing but the class prior."""
+    labels = [FEATURES["emotion"].str2int(label) for label, count in counts.items() for _ in range(count)]
+    return datasets.Dataset.from_dict({"frames": [np.zeros((3, 6))] * len(labels), "emotion": labels},
+                                      features=FEATURES)
+
+
 def test_prior_modes_in_the_protocol_and_the_test_prior_is_flagged():
-    noise = {"neutral": np.zeros(6), "anger": np.zeros(6)}  # the classes cannot be told apart
     corpora = {
-        "a": corpus(noise, 0, train={"neutral": 45, "anger": 5}, test={"neutral": 10, "anger": 10}),
-        "b": corpus(noise, 4, train={"neutral": 45, "anger": 5}, test={"neutral": 10}),
+        "a": datasets.DatasetDict({"train": silent({"neutral": 45, "anger": 5}),
+                                   "test": silent({"neutral": 10, "anger": 10})}),
+        "b": datasets.DatasetDict({"train": silent({"neutral": 45, "anger": 5}), "test": silent({"neutral": 10})}),
     }
-    results = {prior: run_ood(corpora, FAST, prior=prior, progress=False) for prior in ("none", "train", "test")}
+    settings = ProbeSettings(hidden_size=32, dropout=0.0, epochs=30, batch_size=10, learning_rate=1e-2,
+                             label_smoothing=0.3)
+    results = {prior: run_ood(corpora, settings, prior=prior, progress=False) for prior in ("none", "train", "test")}
     # no adjustment: the 9:1 training prior wins every utterance
     assert by_cell(results["none"])["a", "a"].confusion_matrix == [[10, 0], [10, 0]]
     assert "no logit adjustment" in results["none"].notes[0]
-    # training prior removed: the minority class is predicted again
-    assert sum(row[1] for row in by_cell(results["train"])["a", "a"].confusion_matrix) > 0
+    # training prior removed: the label-smoothed probe learns at most log((0.7·0.9 + ε/8)/(0.7·0.1 + ε/8)) = 1.83
+    # between the classes (ε = 0.3), less than log 9 = 2.20, so anger wins every utterance
+    assert by_cell(results["train"])["a", "a"].confusion_matrix == [[0, 10], [0, 10]]
     assert results["train"].notes == []
-    # test prior: b's test split holds only neutral, so only neutral is predicted there
-    for train in ("a", "b"):
-        cell = by_cell(results["test"])[train, "b"]
-        assert (cell.accuracy, cell.labels, cell.confusion_matrix) == (1.0, ["neutral", "anger"], [[10, 0], [0, 0]])
+    # test prior, out of domain: b's test split holds only neutral, so only neutral is predicted there
+    cell = by_cell(results["test"])["a", "b"]
+    assert (cell.accuracy, cell.labels, cell.confusion_matrix) == (1.0, ["neutral", "anger"], [[10, 0], [0, 0]])
+    # in domain the code adjusts nothing: the same probe (same seed) gives the unadjusted cells
+    for name in ("a", "b"):
+        assert by_cell(results["test"])[name, name] == by_cell(results["none"])[name, name]
     assert results["test"].prior == "test" and "TEST split's class prior" in results["test"].notes[0]
 
 
@@ -190,34 +222,109 @@ def test_prior_modes_in_the_protocol_and_the_test_prior_is_flagged():
 # probe, determinism, serialisation, bad input
 
 
-def test_probe_has_two_hidden_layers_and_about_half_a_million_parameters_at_the_papers_size():
-    probe = mlp_probe(1024, 7)
-    assert sum(parameter.numel() for parameter in probe.parameters()) == 544_135  # 1024·384+384 + 384²+384 + 384·7+7
-    assert [type(layer).__name__ for layer in probe] == ["Linear", "ReLU", "Linear", "ReLU", "Linear"]
+def test_probe_is_the_codes_head_with_529928_parameters_at_1024_features():
+    probe = mlp_probe(1024)
+    # hidden 1024·512 + 512, LayerNorm 2·512, output 512·8 + 8
+    assert sum(parameter.numel() for parameter in probe.parameters()) == 529_928
+    assert [type(layer).__name__ for layer in probe] == ["Linear", "LayerNorm", "GELU", "Dropout", "Linear"]
+    assert (probe[3].p, probe[4].out_features, len(EMOTIONS)) == (0.1, 8, 8)
     defaults = ProbeSettings()
-    assert (defaults.epochs, defaults.label_smoothing, defaults.hidden_size) == (100, 0.1, 384)
+    assert (defaults.hidden_size, defaults.dropout, defaults.epochs, defaults.batch_size, defaults.learning_rate,
+            defaults.weight_decay, defaults.warmup_fraction, defaults.label_smoothing, defaults.max_grad_norm,
+            defaults.seed) == (512, 0.1, 100, 32, 1e-4, 0.1, 0.1, 0.1, 0.5, 34)
+    sources = reference_settings()
+    assert [row["setting"] for row in sources] == list(ProbeSettings.__dataclass_fields__)
+    assert all(row["source"] in ProbeSettings.__doc__ for row in sources)
 
 
-def test_label_smoothing_caps_the_probes_confidence_at_one_minus_half_epsilon():
+def test_probe_initialisation_xavier_uniform_hidden_and_normal_output_with_zero_biases():
+    torch.manual_seed(0)
+    hidden, norm, _, _, output = mlp_probe(1024)
+    bound = math.sqrt(6 / (1024 + 512))  # Xavier-uniform: U(−b, b), b = sqrt(6 / (fan_in + fan_out)) = 1/16
+    assert bound == 1 / 16
+    assert hidden.weight.abs().max().item() <= bound and hidden.weight.abs().max().item() > 0.999 * bound
+    assert hidden.weight.std().item() == pytest.approx(bound / math.sqrt(3), rel=0.01)  # 524,288 draws
+    assert output.weight.std().item() == pytest.approx(1 / math.sqrt(512), rel=0.05)  # 4,096 draws
+    assert abs(output.weight.mean().item()) < 0.1 / math.sqrt(512)
+    # normal, not uniform: a uniform of that std never exceeds sqrt(3)·std; 4,096 normal draws do
+    assert output.weight.abs().max().item() > math.sqrt(3) / math.sqrt(512)
+    assert not hidden.bias.any() and not output.bias.any() and not norm.bias.any() and bool((norm.weight == 1).all())
+
+
+def test_the_loss_is_label_smoothed_cross_entropy_of_the_mean_frame_logits_per_utterance():
+    frame_logits = torch.tensor([[1.0, 0, 0], [3, 0, 0],  # utterance 1, 2 frames: mean [2, 0, 0]
+                                 [0, 0, 0], [0, 3, 0], [0, 0, 3]])  # utterance 2, 3 frames: mean [0, 1, 1]
+    lengths, targets = torch.tensor([2, 3]), torch.tensor([0, 1])
+    assert utterance_logits(frame_logits, lengths).tolist() == [[2, 0, 0], [0, 1, 1]]
+    # smoothed target: 1 − ε + ε/3 for the true class, ε/3 for the others; loss −Σ q log softmax
+    smoothing = 0.1
+    true, rest = 1 - smoothing + smoothing / 3, smoothing / 3
+    first = math.log(math.exp(2) + 2) - true * 2  # log-softmax [2 − L, −L, −L], L = log(e² + 2)
+    second = math.log(1 + 2 * math.e) - (true + rest)  # log-softmax [−L, 1 − L, 1 − L], L = log(1 + 2e)
+    assert probe_loss(frame_logits, lengths, targets, smoothing).item() == pytest.approx((first + second) / 2)
+
+
+def test_one_cycle_schedule_learning_rates_and_beta1_by_hand():
+    optimizer, schedule = probe_optimizer(mlp_probe(4, 4), ProbeSettings(), total_steps=100)
+    assert type(optimizer).__name__ == "AdamW" and optimizer.defaults["weight_decay"] == 0.1
+    rates, betas = [], []
+    for _ in range(100):
+        rates.append(schedule.get_last_lr()[0])
+        betas.append(optimizer.param_groups[0]["betas"][0])
+        optimizer.step()
+        schedule.step()
+    peak, start, end = 1e-4, 1e-4 / 25, 1e-4 / 25 / 1e4  # div_factor 25, final_div_factor 1e4
+
+    def cosine(high, low, fraction):  # from high to low along half a cosine
+        return low + (high - low) * (1 + math.cos(math.pi * fraction)) / 2
+
+    # warm-up: steps 0..9 (pct_start · 100 − 1 = 9), then down to step 99
+    assert rates[0] == pytest.approx(start) and rates[9] == pytest.approx(peak) and rates[99] == pytest.approx(end)
+    assert rates[4] == pytest.approx(cosine(start, peak, 4 / 9))
+    assert rates[54] == pytest.approx((peak + end) / 2)
+    assert rates[30] == pytest.approx(cosine(peak, end, 21 / 90))
+    assert max(rates) == rates[9]
+    assert (betas[0], betas[9], betas[99]) == pytest.approx((0.95, 0.85, 0.95))
+
+
+def test_training_steps_the_schedule_once_per_full_batch_of_utterances(monkeypatch):
+    totals = []
+
+    def recording(model, settings, total_steps):
+        optimizer, schedule = probe_optimizer(model, settings, total_steps)
+        totals.append((total_steps, schedule))
+        return optimizer, schedule
+
+    monkeypatch.setattr("ser_hub.protocols.ood.probe_optimizer", recording)
+    centres = {"neutral": one_hot(0), "anger": one_hot(1)}
+    for per_class in (20, 23):  # 40 and 46 utterances: 5 full batches of 8 either way, the rest dropped
+        train = _read_split(split(centres, dict.fromkeys(centres, per_class), 0), "a", "train", "frames", "emotion")
+        _train_probe(train, ProbeSettings(hidden_size=8, epochs=3, batch_size=8), "", progress=False)
+    assert [(total, schedule.last_epoch) for total, schedule in totals] == [(15, 15), (15, 15)]
+
+
+def test_label_smoothing_caps_the_utterance_confidence_at_one_minus_epsilon_plus_epsilon_over_eight():
     train = _read_split(split({"neutral": one_hot(0), "anger": one_hot(1)}, {"neutral": 20, "anger": 20}, 0),
                         "a", "train", "frames", "emotion")
-    for smoothing, expected in ((0.1, 0.95), (0.3, 0.85)):  # the smoothed target of the true class: 1 - ε + ε/2
-        probe = _train_probe(train, ProbeSettings(hidden_size=32, epochs=60, batch_size=64, learning_rate=1e-2,
-                                                  label_smoothing=smoothing), "", progress=False)
-        probabilities = np.exp(_utterance_log_probs(probe.model, train))
-        true_class = (train.labels == "anger").astype(int)
-        assert probabilities[np.arange(40), true_class].mean() == pytest.approx(expected, abs=0.01)
+    for smoothing in (0.1, 0.3):  # the smoothed target of the true class over 8 outputs: 1 − ε + ε/8
+        settings = ProbeSettings(hidden_size=32, dropout=0.0, epochs=60, batch_size=8, learning_rate=1e-2,
+                                 weight_decay=0.0, label_smoothing=smoothing)
+        probe = _train_probe(train, settings, "", progress=False)
+        probabilities = torch.from_numpy(_split_logits(probe.model, train)).softmax(-1).numpy()
+        true_class = np.where(train.labels == "anger", EMOTIONS.index("anger"), EMOTIONS.index("neutral"))
+        assert probabilities[np.arange(40), true_class].mean() == pytest.approx(1 - smoothing + smoothing / 8, abs=0.01)
 
 
 def test_runs_are_deterministic_and_json_serialisable():
     centres = {"neutral": one_hot(0, 1.0), "anger": one_hot(1, 1.0), "sadness": one_hot(2, 1.0)}
     corpora = {"a": corpus(centres, 0), "b": corpus(centres, 7)}
-    settings = ProbeSettings(hidden_size=16, epochs=3, batch_size=32, seed=3)
+    settings = ProbeSettings(hidden_size=16, epochs=3, batch_size=8, seed=3)
     first = run_ood(corpora, settings, progress=False).to_dict()
     assert run_ood(corpora, settings, progress=False).to_dict() == first
     assert json.loads(json.dumps(first)) == first
-    assert first["settings"] == {"hidden_size": 16, "epochs": 3, "batch_size": 32, "learning_rate": 1e-3,
-                                 "label_smoothing": 0.1, "seed": 3}
+    assert first["settings"] == {"hidden_size": 16, "dropout": 0.1, "epochs": 3, "batch_size": 8,
+                                 "learning_rate": 1e-4, "weight_decay": 0.1, "warmup_fraction": 0.1,
+                                 "label_smoothing": 0.1, "max_grad_norm": 0.5, "seed": 3}
     assert first["corpora"]["a"]["feature_size"] == 6 and first["corpora"]["a"]["train_utterances"] == 36
 
 
@@ -226,7 +333,7 @@ def test_frames_stored_as_array2d_as_the_feature_extractors_write_them_give_the_
     corpora = {"a": corpus(centres, 0), "b": corpus(centres, 7)}
     array2d = {name: parts.cast_column("frames", datasets.Array2D(shape=(None, 6), dtype="float32"))
                for name, parts in corpora.items()}
-    settings = ProbeSettings(hidden_size=16, epochs=3, batch_size=32)
+    settings = ProbeSettings(hidden_size=16, epochs=3, batch_size=8)
     assert run_ood(array2d, settings, progress=False) == run_ood(corpora, settings, progress=False)
 
 
@@ -251,12 +358,20 @@ def test_bad_input_is_named():
         ["utterance_id", "emotion"]).add_column("frames", [[[0.0] * 6]] * 23 + [[]])
     with pytest.raises(OodInputError, match="'b' test utterance 'u23' has frames of shape \\(0,\\)"):
         run_ood({"a": good, "b": datasets.DatasetDict({"train": good["train"], "test": empty})}, FAST, progress=False)
-    single = corpus(centres, 2, train={"neutral": 5})
+    single = corpus(centres, 2, train={"neutral": 10})
     with pytest.raises(OodInputError, match="'b' train has only the class \\['neutral'\\]"):
         run_ood({"a": good, "b": single}, FAST, progress=False)
     only_other = corpus({**centres, "other": one_hot(2)}, 3, test={"other": 4})
     with pytest.raises(OodInputError, match="'b' test holds only 'other' utterances"):
         run_ood({"a": good, "b": only_other}, FAST, progress=False)
+    with pytest.raises(OodInputError, match=r"'a' train has 24 utterances, fewer than one batch of 32"):
+        run_ood({"a": good, "b": good}, ProbeSettings(), progress=False)
+    strings = datasets.DatasetDict({name: part.cast_column("emotion", datasets.Value("string")) for name, part in good.items()})
+    calm = datasets.DatasetDict({"train": strings["train"].map(lambda row: {"emotion": "calm"}), "test": strings["test"]})
+    with pytest.raises(OodInputError, match=r"'b' train has labels \['calm'\] outside the unified emotions"):
+        run_ood({"a": good, "b": calm}, FAST, progress=False)
+    with pytest.raises(OodInputError, match=r"ProbeSettings epochs is 0: give a positive integer \(SER Evals' code: 100\)"):
+        ProbeSettings(epochs=0)
     with pytest.raises(OodInputError, match="unknown metric 'f1'"):
         run_ood({"a": good, "b": good}, FAST, progress=False).scores("f1")
 
@@ -285,7 +400,7 @@ def test_real_urdu_and_demo_corpora_give_a_complete_matrix(urdu_dir, tmp_path):
         "urdu": log_mel_frames(ser_hub.load_corpus("urdu", urdu_dir, cache_dir=cache)),
         "demo": log_mel_frames(ser_hub.load_corpus("demo", synthesize_demo_corpus(tmp_path / "demo"), cache_dir=cache)),
     }
-    settings = ProbeSettings(hidden_size=64, epochs=20, batch_size=256)
+    settings = ProbeSettings(hidden_size=64, epochs=40, batch_size=16, learning_rate=1e-2)
     result = run_ood(corpora, settings, progress=False)
     assert [(cell.train_corpus, cell.test_corpus) for cell in result.cells] == [
         ("urdu", "urdu"), ("urdu", "demo"), ("demo", "urdu"), ("demo", "demo")]
@@ -295,7 +410,7 @@ def test_real_urdu_and_demo_corpora_give_a_complete_matrix(urdu_dir, tmp_path):
     assert result.eligible == ["demo", "urdu"]
     assert result.corpora["urdu"]["classes"] == result.corpora["demo"]["classes"] == list(CLASSES)
     assert result.corpora["urdu"]["train_utterances"] == 274 and result.corpora["demo"]["train_utterances"] == 60
-    for metric in ("macro_f1", "uar", "accuracy"):
+    for metric in ("macro_f1", "uar", "accuracy", "macro_f1_training_classes", "uar_training_classes"):
         assert result.reductions[metric] == ood_matrix_scores(*result.scores(metric), eligible=["demo", "urdu"])
     assert by_cell(result)["demo", "demo"].macro_f1 > 0.5  # four prosody settings: well above chance (0.25)
     assert json.loads(json.dumps(result.to_dict()))["cells"][0]["train_corpus"] == "urdu"

@@ -15,13 +15,18 @@ cells ("out-of-domain given training corpus"); for each test corpus the mean of 
 average (ID mean + OOD mean) / 2 − λ (ID std + OOD std) / 2. Out-of-domain reductions use only cells whose
 training and test corpora are both OOD-eligible (they share exactly the same classes). Cells that were not
 evaluated are skipped, never read as zero; a cell given twice or a non-finite score is an error.
+
+Cell scores: in a cross-corpus cell the test corpus may lack some of the training classes. ser-hub's SER Evals
+protocol computes each cell's UAR and macro-F1 over the classes present in the test references (the `uar` module's
+`average_over="references"`), so an absent class neither counts as recall 0 nor divides the score; the
+training-class variant stays available as `uar_training_classes` and `macro_f1_training_classes`.
 """
 
 _KWARGS_DESCRIPTION = """
 Args:
     train_corpus (`list` of `str`): the training corpus of each cell (its row).
     test_corpus (`list` of `str`): the test corpus of each cell (its column).
-    score (`list` of `float`): the cell's score, e.g. macro F1.
+    score (`list` of `float`): the cell's score, e.g. macro F1 over the classes present in the test references.
     eligible (`list` of `str`, optional): corpora that take part in the out-of-domain reductions. Default: all.
     lam (`float`, default 1.0): the discount λ of the standard deviations in the weighted average.
 Returns:

@@ -12,7 +12,14 @@ from pathlib import Path
 from tabulate import tabulate
 
 from ..files import DEFAULT_CACHE
-from ..protocols.options import PRIOR_MODES, PROBE_EPOCHS, SELECT_MODES, STANDARDIZE_MODES, STATISTICS_SOURCES
+from ..protocols.options import (
+    PRIOR_MODES,
+    PROBE_BATCH_SIZE,
+    PROBE_EPOCHS,
+    SELECT_MODES,
+    STANDARDIZE_MODES,
+    STATISTICS_SOURCES,
+)
 from ..splits import protocols_help
 
 
@@ -43,7 +50,7 @@ def run_ood_command(args) -> None:
     from ..corpora import parse_corpora
     from ..protocols.ood import ProbeSettings
 
-    settings = ProbeSettings(epochs=args.epochs)
+    settings = ProbeSettings(epochs=args.epochs, batch_size=args.batch_size)
     corpora = {corpus.corpus: corpus.data_dir for corpus in parse_corpora(args.corpus).values()}
     payload = benchmark_ood(args.model, corpora, args.out, protocol=args.protocol, prior=args.prior,
                             settings=settings, cache_dir=args.cache_dir, models_dir=args.models_dir,
@@ -90,6 +97,11 @@ def register(subparsers) -> None:
     ood.add_argument("--protocol", default="speaker-independent",
                      help="split protocol (default speaker-independent; see below)")
     ood.add_argument("--prior", choices=PRIOR_MODES, default="train",
-                     help="logit adjustment prior: train (default, deployable), test (as the paper, flagged), none")
-    ood.add_argument("--epochs", type=int, default=PROBE_EPOCHS, help=f"probe training epochs (default {PROBE_EPOCHS})")
+                     help="logit adjustment: minus the log training prior (train, default, deployable), also plus the "
+                     "log test prior out of domain (test: SER Evals' code; reads the test labels, flagged), or none")
+    ood.add_argument("--epochs", type=int, default=PROBE_EPOCHS,
+                     help=f"probe training epochs (default {PROBE_EPOCHS}, SER Evals' code)")
+    ood.add_argument("--batch-size", type=int, default=PROBE_BATCH_SIZE,
+                     help=f"utterances per probe batch, incomplete batches dropped (default {PROBE_BATCH_SIZE}, SER "
+                     "Evals' code); no larger than the smallest training split")
     ood.set_defaults(run=run_ood_command)
