@@ -1,8 +1,12 @@
 """`ser-hub benchmark` on real data: SERAB on URDU with the real BYOL-S 512 checkpoint and openSMILE ComParE_2016,
 the cached second run, and the out-of-domain matrix on URDU + the synthetic demo corpus."""
 
+import itertools
 import json
+import math
 
+import numpy as np
+import pandas as pd
 import pytest
 from PIL import Image
 
@@ -87,18 +91,66 @@ def test_serab_with_opensmile_compare_2016(urdu_dir, cache, tmp_path):
     assert payload["standardize"] == "global"
 
 
+def _markdown_rows(text: str, heading: str) -> dict[str, list[str]]:
+    """The first Markdown table after `heading`: each row's first cell -> its other cells."""
+    lines = text.split(heading, 1)[1].splitlines()
+    start = next(index for index, line in enumerate(lines) if line.startswith("|"))
+    table = list(itertools.takewhile(lambda line: line.startswith("|"), lines[start:]))
+    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in table[2:]]  # after header and rule
+    return {row[0]: row[1:] for row in rows}
+
+
+@pytest.mark.slow
 def test_ood_matrix_on_urdu_and_the_demo_corpus(urdu_dir, models_dir, cache, tmp_path):
     demo = synthesize_demo_corpus(tmp_path / "demo")
     out = tmp_path / "ood"
     assert main(["benchmark", "ood", "--model", "byol-s-512", "--models-dir", str(models_dir), "--corpus",
                  f"urdu={urdu_dir}", "--corpus", f"demo={demo}", "--out", str(out), "--cache-dir", str(cache),
-                 "--epochs", "3", "--quiet"]) == 0
+                 "--epochs", "3", "--batch-size", "16", "--quiet"]) == 0
     payload = json.loads((out / "results.json").read_text())
-    cells = {(cell["train_corpus"], cell["test_corpus"]): cell for cell in payload["result"]["cells"]}
-    assert set(cells) == {(a, b) for a in ("urdu", "demo") for b in ("urdu", "demo")}
-    assert cells[("urdu", "urdu")]["n"] == 96 and cells[("demo", "demo")]["n"] == 40
-    assert payload["result"]["eligible"] == ["demo", "urdu"] and payload["prior"] == "train"
-    assert payload["result"]["reductions"]["macro_f1"]["weighted_average"] is not None
+    result = payload["result"]
+    cells = {(cell["train_corpus"], cell["test_corpus"]): cell for cell in result["cells"]}
+    assert list(cells) == [("urdu", "urdu"), ("urdu", "demo"), ("demo", "urdu"), ("demo", "demo")]
+    assert [cell["n"] for cell in cells.values()] == [96, 40, 96, 40]
+    assert [cell["ood_eligible"] for cell in cells.values()] == [False, True, True, False]
+    assert result["eligible"] == ["demo", "urdu"] and payload["prior"] == "train" and result["notes"] == []
+    assert payload["settings"] == {"hidden_size": 512, "dropout": 0.1, "epochs": 3, "batch_size": 16,
+                                   "learning_rate": 1e-4, "weight_decay": 0.1, "warmup_fraction": 0.1,
+                                   "label_smoothing": 0.1, "max_grad_norm": 0.5, "seed": 34}
+    # every cell's scores recomputed from its saved confusion matrix with the textbook formulas
+    for cell in cells.values():
+        matrix = np.array(cell["confusion_matrix"])
+        assert cell["labels"] == ["neutral", "anger", "happiness", "sadness"] and matrix.sum() == cell["n"]
+        right, support, predicted = np.diag(matrix), matrix.sum(axis=1), matrix.sum(axis=0)
+        recall = [right[k] / support[k] for k in range(4)]
+        precision = [right[k] / predicted[k] if predicted[k] else 0.0 for k in range(4)]
+        f1 = [2 * p * r / (p + r) if p + r else 0.0 for p, r in zip(precision, recall)]
+        assert all(support > 0)  # both test splits hold all four classes: the two class rules agree here
+        assert cell["accuracy"] == pytest.approx(right.sum() / cell["n"])
+        assert cell["uar"] == pytest.approx(sum(recall) / 4) == cell["uar_training_classes"]
+        assert cell["macro_f1"] == pytest.approx(sum(f1) / 4) == cell["macro_f1_training_classes"]
+    # the reductions of two corpora by the paper's formulas: sample std of two values is |a − b| / √2
+    uu, ud, du, dd = (cell["macro_f1"] for cell in cells.values())
+    reductions = result["reductions"]["macro_f1"]
+    assert reductions["ood_given_train"] == {"urdu": ud, "demo": du}
+    assert reductions["ood_unseen"] == {"demo": ud, "urdu": du}
+    in_domain = ((uu + dd) / 2, abs(uu - dd) / math.sqrt(2))
+    out_of_domain = ((ud + du) / 2, abs(ud - du) / math.sqrt(2))
+    assert (reductions["in_domain_mean"], reductions["in_domain_std"]) == pytest.approx(in_domain)
+    assert (reductions["ood_mean"], reductions["ood_std"]) == pytest.approx(out_of_domain)
+    assert reductions["weighted_average"] == pytest.approx(sum(in_domain[:1] + out_of_domain[:1]) / 2
+                                                           - (in_domain[1] + out_of_domain[1]) / 2)
+    # results.csv holds the same cells; report.md shows them to three decimals, the reductions and the probe
+    table = pd.read_csv(out / "results.csv")
+    assert table[["train_corpus", "test_corpus", "n", "macro_f1", "uar", "accuracy"]].to_dict("records") == [
+        {key: cell[key] for key in ("train_corpus", "test_corpus", "n", "macro_f1", "uar", "accuracy")}
+        for cell in cells.values()]
     text = (out / "report.md").read_text()
-    assert "## Macro-F1" in text and "weighted_average" in text
-    assert Image.open(out / "ood_matrix.png").size[0] >= 200
+    for heading, metric in (("## Macro-F1", "macro_f1"), ("## UAR", "uar"), ("## Accuracy", "accuracy")):
+        assert _markdown_rows(text, heading) == {
+            train: [f"{cells[train, test][metric]:.3f}" for test in ("urdu", "demo")] for train in ("urdu", "demo")}
+    assert float(_markdown_rows(text, "![matrix](ood_matrix.png)")["ood_mean"][0]) == pytest.approx(out_of_domain[0])
+    probe = _markdown_rows(text, "## Probe")
+    assert probe["epochs"][:2] == ["3", "100"] and probe["hidden_size"][:2] == ["512", "512"]
+    assert "trainer_wandb.py" in probe["epochs"][2]
+    assert Image.open(out / "ood_matrix.png").size == (390, 270)  # (2.5 + 0.7·2) × (1.5 + 0.6·2) inches at 100 dpi

@@ -23,7 +23,7 @@ from .corpora.definition import definition_hash, is_definition_file
 from .errors import SerHubError
 from .features import extract, load_extractor
 from .files import DEFAULT_CACHE, atomic_path, write_json
-from .protocols.ood import ProbeSettings, run_ood
+from .protocols.ood import ProbeSettings, reference_settings, run_ood
 from .protocols.options import STATISTICS_SOURCES
 from .protocols.serab import SEED, published_statistics, run_serab, serab_benchmark
 
@@ -208,7 +208,8 @@ def write_serab_report(payload: dict, out: Path) -> None:
          for name, task in payload["tasks"].items() for classifier, result in task["result"]["classifiers"].items()],
         out / "results.csv",
     )
-    report.plot_serab_scores(payload["scores"], out / "serab_scores.png", title=f"SERAB: {payload['model']}")
+    report.plot_serab_scores(payload["scores"], out / "serab_scores.png", title=f"SERAB: {payload['model']}",
+                             chance={name: 1 / len(task["result"]["label_names"]) for name, task in payload["tasks"].items()})
     plots = ["serab_scores.png"]
     for name, task in payload["tasks"].items():
         result = task["result"]
@@ -242,16 +243,27 @@ def write_serab_report(payload: dict, out: Path) -> None:
         temporary.write_text("\n\n".join(sections) + "\n")
 
 
+INELIGIBLE_MARK = "†"
+
+
 def ood_tables(cells: list[dict]) -> dict[str, str]:
-    """Markdown matrices (rows: training corpus, columns: test corpus) per metric, from the result's cells."""
+    """Markdown matrices (rows: training corpus, columns: test corpus) per metric, from the result's cells; off-diagonal
+    cells outside the OOD-eligible cluster (left out of the out-of-domain reductions) are marked †."""
     corpora = list(dict.fromkeys(cell["train_corpus"] for cell in cells))
     tables = {}
     for metric in ("macro_f1", "uar", "accuracy"):
-        value = {(cell["train_corpus"], cell["test_corpus"]): cell[metric] for cell in cells}
-        rows = [[train, *(f"{value[(train, test)]:.3f}" if (train, test) in value else "" for test in corpora)]
-                for train in corpora]
-        tables[metric] = tabulate(rows, headers=["train \\ test", *corpora], tablefmt="github")
+        shown = {(cell["train_corpus"], cell["test_corpus"]):
+                 f"{cell[metric]:.3f}" + ("" if cell["in_domain"] or cell["ood_eligible"] else INELIGIBLE_MARK)
+                 for cell in cells}
+        rows = [[train, *(shown.get((train, test), "") for test in corpora)] for train in corpora]
+        tables[metric] = tabulate(rows, headers=["train \\ test", *corpora], tablefmt="github", disable_numparse=True)
     return tables
+
+
+def probe_table(settings: dict) -> str:
+    """The probe's settings in this run beside SER Evals' code and where that code sets each (Markdown)."""
+    rows = [[row["setting"], settings[row["setting"]], row["reference"], row["source"]] for row in reference_settings()]
+    return tabulate(rows, headers=["setting", "this run", "SER Evals' code", "source"], tablefmt="github")
 
 
 def write_ood_report(payload: dict, out: Path) -> None:
@@ -263,21 +275,27 @@ def write_ood_report(payload: dict, out: Path) -> None:
                         for cell in cells], out / "results.csv")
     report.plot_ood_matrix([cell["train_corpus"] for cell in cells], [cell["test_corpus"] for cell in cells],
                            [cell["macro_f1"] for cell in cells], out / "ood_matrix.png",
-                           title=f"{payload['model']}: macro-F1")
+                           title=f"{payload['model']}: macro-F1", eligible=result["eligible"])
     tables = ood_tables(cells)
     reductions = result["reductions"] or {}
     sections = [
         f"# SER Evals out-of-domain matrix: `{payload['model']}`",
         f"Split protocol `{payload['split_protocol']}`; logit adjustment with the **{payload['prior']}** prior"
-        + (" (FLAGGED: uses the test labels' class prior, as the paper did; not deployable)."
+        + (" (FLAGGED: out of domain, minus the log training prior plus the log prior of the test labels, as SER "
+           "Evals' code; not deployable; in-domain cells unadjusted, as there)."
            if payload["prior"] == "test" else "."),
-        f"Corpora eligible for the out-of-domain reductions: {', '.join(result['eligible']) or 'none'}.",
+        (f"Corpora eligible for the out-of-domain reductions: {', '.join(result['eligible']) or 'none'} "
+         f"({INELIGIBLE_MARK} and hatching mark the cells left out)."),
+        ("Macro-F1 and UAR count the classes present in each cell's test references; results.json and results.csv "
+         "also hold `macro_f1_training_classes` and `uar_training_classes`, averaged over the training classes too."),
         "## Macro-F1", tables["macro_f1"], "![matrix](ood_matrix.png)",
     ]
-    if "macro_f1" in reductions and reductions["macro_f1"]:
+    if reductions.get("macro_f1"):
         summary = {key: value for key, value in reductions["macro_f1"].items() if not isinstance(value, dict)}
         sections.append(tabulate(summary.items(), headers=["reduction (macro-F1)", "value"], tablefmt="github"))
-    sections += ["## UAR", tables["uar"], "## Accuracy", tables["accuracy"]]
+    sections += ["## UAR", tables["uar"], "## Accuracy", tables["accuracy"],
+                 ("## Probe\n\nThe probe and its training as SER Evals' code runs them "
+                  "(spaghettiSystems/serval; `ser_hub.protocols.ood.ProbeSettings`):"), probe_table(payload["settings"])]
     sections.append("\n".join(f"- NOTE: {note}" for note in result["notes"]))
     with atomic_path(out / "report.md") as temporary:
         temporary.write_text("\n\n".join(sections) + "\n")

@@ -15,6 +15,7 @@ import pandas as pd
 from matplotlib import colormaps
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch, Rectangle
 
 from ser_hub.errors import SerHubError
 from ser_hub.files import atomic_path
@@ -55,6 +56,42 @@ def _save_png(figure: Figure, path: str | os.PathLike, dpi: int) -> Path:
     return path
 
 
+INELIGIBLE_HATCH = "//"
+
+
+def ood_matrix_figure(
+    train_corpus: Sequence[str],
+    test_corpus: Sequence[str],
+    score: Sequence[float],
+    eligible: Sequence[str] | None = None,
+    title: str = "Train × test scores",
+    figsize: tuple[float, float] | None = None,
+) -> Figure:
+    """The train × test score matrix as an annotated heatmap; cells not evaluated stay blank.
+
+    With `eligible` (the OOD-eligible corpora, as `ood_matrix_scores` takes them), the off-diagonal cells whose
+    training or test corpus is not eligible — left out of the out-of-domain reductions — are greyed and hatched,
+    with a legend saying so. The default size grows with the number of corpora: (2.5 + 0.7 n) × (1.5 + 0.6 n) inches.
+    """
+    corpora, matrix = pivot_ood_cells(train_corpus, test_corpus, score)
+    figure = _heatmap_figure(matrix, corpora, corpora, "{:.2f}", ("test corpus", "training corpus"), title, figsize)
+    if eligible is None:
+        return figure
+    unknown = sorted(set(eligible) - set(corpora))
+    if unknown:
+        raise ReportError(f"eligible names {unknown} are not in the matrix (corpora: {corpora}): fix the names.")
+    axes = figure.axes[0]
+    for (row, column), value in np.ndenumerate(matrix):
+        if row != column and not np.isnan(value) and not {corpora[row], corpora[column]} <= set(eligible):
+            axes.add_patch(Rectangle((column - 0.5, row - 0.5), 1, 1, facecolor=(1, 1, 1, 0.5), edgecolor="0.3",
+                                     hatch=INELIGIBLE_HATCH, linewidth=0))
+    if axes.patches:
+        figure.legend(handles=[Patch(facecolor="white", edgecolor="0.3", hatch=INELIGIBLE_HATCH,
+                                     label="not OOD-eligible (left out of the out-of-domain reductions)")],
+                      loc="outside lower center", fontsize="small", frameon=False)
+    return figure
+
+
 def plot_ood_matrix(
     train_corpus: Sequence[str],
     test_corpus: Sequence[str],
@@ -63,13 +100,10 @@ def plot_ood_matrix(
     title: str = "Train × test scores",
     figsize: tuple[float, float] | None = None,
     dpi: int = 100,
+    eligible: Sequence[str] | None = None,
 ) -> Path:
-    """Draw the train × test score matrix as an annotated heatmap PNG; cells not evaluated stay blank.
-
-    The default size grows with the number of corpora: (2.5 + 0.7 n) × (1.5 + 0.6 n) inches.
-    """
-    corpora, matrix = pivot_ood_cells(train_corpus, test_corpus, score)
-    return _heatmap(matrix, corpora, corpora, "{:.2f}", ("test corpus", "training corpus"), title, path, figsize, dpi)
+    """Write `ood_matrix_figure` as a PNG."""
+    return _save_png(ood_matrix_figure(train_corpus, test_corpus, score, eligible, title, figsize), path, dpi)
 
 
 def plot_confusion_matrix(
@@ -89,6 +123,11 @@ def plot_confusion_matrix(
 
 def _heatmap(matrix: np.ndarray, rows: Sequence[str], columns: Sequence[str], cell_format: str,
              axis_labels: tuple[str, str], title: str, path, figsize, dpi: int) -> Path:
+    return _save_png(_heatmap_figure(matrix, rows, columns, cell_format, axis_labels, title, figsize), path, dpi)
+
+
+def _heatmap_figure(matrix: np.ndarray, rows: Sequence[str], columns: Sequence[str], cell_format: str,
+                    axis_labels: tuple[str, str], title: str, figsize) -> Figure:
     """An annotated heatmap (NaN cells blank); the default size grows with the number of rows and columns."""
     count = max(len(rows), len(columns))
     figure = Figure(figsize=figsize or (2.5 + 0.7 * count, 1.5 + 0.6 * count), layout="constrained")
@@ -106,7 +145,55 @@ def _heatmap(matrix: np.ndarray, rows: Sequence[str], columns: Sequence[str], ce
     axes.set_ylabel(axis_labels[1])
     axes.set_title(title)
     figure.colorbar(image, ax=axes)
-    return _save_png(figure, path, dpi)
+    return figure
+
+
+def serab_scores_figure(
+    scores: Mapping,
+    chance: Mapping[str, float] | None = None,
+    intervals: Mapping[str, Mapping[str, tuple[float, float]]] | None = None,
+    title: str = "SERAB per-task scores",
+    figsize: tuple[float, float] = (8.0, 4.5),
+) -> Figure:
+    """SERAB per-task accuracy (and UAR) as grouped bars with UM as a dashed line, from `serab_scores` output.
+
+    `chance` maps tasks to their chance level, in the scores' scale, drawn as a dotted line across the task's bars.
+    ser-hub's reports use 1 / number of classes: the UAR of every predictor that ignores the audio (constant or
+    random), and the expected accuracy of a uniform guess (always answering the largest class can score a higher
+    accuracy: its share). `intervals` maps tasks to {metric: (low, high)}, e.g. `ser_hub.metrics.bootstrap_ci` of
+    `recognition_rates` on the task's predictions, drawn as a vertical line through the metric's bar.
+    """
+    per_task = scores.get("per_task")
+    if not per_task:
+        raise ReportError("scores has no per_task entries: pass the result of ser_hub.metrics.serab_scores.")
+    tasks = list(per_task)
+    for name, given in (("chance", chance), ("intervals", intervals)):
+        unknown = sorted(set(given or ()) - set(tasks))
+        if unknown:
+            raise ReportError(f"{name} names tasks {unknown} that scores does not have (tasks: {tasks}): fix the names.")
+    metrics = [metric for metric in ("accuracy", "uar") if all(metric in per_task[task] for task in tasks)]
+    width = 0.8 / len(metrics)
+    figure = Figure(figsize=figsize, layout="constrained")
+    axes = figure.add_subplot()
+    for index, metric in enumerate(metrics):
+        positions = np.arange(len(tasks)) + (index - (len(metrics) - 1) / 2) * width
+        axes.bar(positions, [per_task[task][metric] for task in tasks], width, label=metric)
+        shown = [(position, intervals[task][metric]) for position, task in zip(positions, tasks)
+                 if metric in (intervals or {}).get(task, {})]
+        if shown:
+            axes.vlines([position for position, _ in shown], *np.transpose([interval for _, interval in shown]),
+                        colors="black", linewidth=1.5, label=f"{metric} interval")
+    if chance:
+        drawn = [(position, chance[task]) for position, task in enumerate(tasks) if task in chance]
+        axes.hlines([level for _, level in drawn], [position - 0.45 for position, _ in drawn],
+                    [position + 0.45 for position, _ in drawn], colors="red", linestyles=":", label="chance")
+    axes.axhline(scores["UM"], color="black", linestyle="--", linewidth=1, label=f"UM {scores['UM']:.3g}")
+    axes.set_xticks(range(len(tasks)), tasks, rotation=45, ha="right")
+    axes.set_ylabel("score")
+    summary = ", ".join(f"{key} {scores[key]:.3g}" for key in ("UM", "WM", "GM") if scores.get(key) is not None)
+    axes.set_title(f"{title} ({summary})")
+    axes.legend(loc="upper left", bbox_to_anchor=(1, 1))
+    return figure
 
 
 def plot_serab_scores(
@@ -115,23 +202,8 @@ def plot_serab_scores(
     title: str = "SERAB per-task scores",
     figsize: tuple[float, float] = (8.0, 4.5),
     dpi: int = 100,
+    chance: Mapping[str, float] | None = None,
+    intervals: Mapping[str, Mapping[str, tuple[float, float]]] | None = None,
 ) -> Path:
-    """Draw SERAB per-task accuracy (and UAR) as grouped bars with UM as a dashed line, from `serab_scores` output."""
-    per_task = scores.get("per_task")
-    if not per_task:
-        raise ReportError("scores has no per_task entries: pass the result of ser_hub.metrics.serab_scores.")
-    tasks = list(per_task)
-    metrics = [metric for metric in ("accuracy", "uar") if all(metric in per_task[task] for task in tasks)]
-    width = 0.8 / len(metrics)
-    figure = Figure(figsize=figsize, layout="constrained")
-    axes = figure.add_subplot()
-    for index, metric in enumerate(metrics):
-        positions = np.arange(len(tasks)) + (index - (len(metrics) - 1) / 2) * width
-        axes.bar(positions, [per_task[task][metric] for task in tasks], width, label=metric)
-    axes.axhline(scores["UM"], color="black", linestyle="--", linewidth=1, label=f"UM {scores['UM']:.3g}")
-    axes.set_xticks(range(len(tasks)), tasks, rotation=45, ha="right")
-    axes.set_ylabel("score")
-    summary = ", ".join(f"{key} {scores[key]:.3g}" for key in ("UM", "WM", "GM") if scores.get(key) is not None)
-    axes.set_title(f"{title} ({summary})")
-    axes.legend(loc="upper left", bbox_to_anchor=(1, 1))
-    return _save_png(figure, path, dpi)
+    """Write `serab_scores_figure` as a PNG."""
+    return _save_png(serab_scores_figure(scores, chance, intervals, title, figsize), path, dpi)
