@@ -1,5 +1,7 @@
 """Shared training pieces: class weights, the uar module as compute_metrics, the weighted-loss Trainer."""
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -34,6 +36,10 @@ def test_weighted_loss_is_class_weighted_cross_entropy():
     labels = torch.tensor([0, 1, 1])
     trainer = WeightedLossTrainer.__new__(WeightedLossTrainer)
     trainer.class_weights = torch.tensor([1.0, 4.0])
-    loss = trainer.compute_loss(Model(), {"logits": logits, "labels": labels})
-    expected = torch.nn.functional.cross_entropy(logits, labels, weight=torch.tensor([1.0, 4.0]))
-    assert loss.item() == pytest.approx(expected.item())
+    loss, outputs = trainer.compute_loss(Model(), {"logits": logits, "labels": labels}, return_outputs=True)
+    # −log softmax of the true class: log(1 + e^(other − true)); the mean weighted by each utterance's class weight
+    losses = [math.log1p(math.exp(-1)), math.log1p(math.exp(-3)), math.log1p(math.exp(1))]
+    weights = [1, 4, 4]
+    assert loss.item() == pytest.approx(sum(w * x for w, x in zip(weights, losses)) / sum(weights))
+    assert loss.item() == pytest.approx(0.640073, abs=1e-6)
+    assert outputs.logits is logits

@@ -13,7 +13,6 @@ import pandas as pd
 import pytest
 import torch
 from matplotlib.image import imread
-from sklearn.metrics import precision_recall_fscore_support
 from transformers import (
     AutoModelForAudioClassification,
     EvalPrediction,
@@ -245,11 +244,14 @@ def test_scores_are_the_papers_weighted_metrics_and_uar_over_the_corpus_emotions
     references = ["anger", "anger", "sadness", "sadness", "sadness"]
     predictions = ["anger", "fear", "sadness", "anger", "sadness"]
     scores = emotion_scores(references, predictions, load_uar_metric())
-    precision, recall, f1, _ = precision_recall_fscore_support(references, predictions, average="weighted",
-                                                               zero_division=0)
-    assert scores == {"utterances": 5, "weighted_f1": pytest.approx(f1), "weighted_precision": pytest.approx(precision),
-                      "weighted_recall": pytest.approx(recall), "uar": pytest.approx((1 / 2 + 2 / 3) / 2)}
-    assert recall == pytest.approx(3 / 5)  # weighted recall is accuracy
+    # anger (2 references): 1 right, 1 missed, 1 false alarm -> precision 1/2, recall 1/2, F1 1/2
+    # sadness (3 references): 2 right, 1 missed, no false alarm -> precision 1, recall 2/3, F1 2·(2/3)/(5/3) = 4/5
+    # fear: predicted once, no reference -> weight 0 in the support-weighted means
+    assert scores == {"utterances": 5,
+                      "weighted_f1": pytest.approx((2 * 1 / 2 + 3 * 4 / 5) / 5),  # 0.68
+                      "weighted_precision": pytest.approx((2 * 1 / 2 + 3 * 1) / 5),  # 0.8
+                      "weighted_recall": pytest.approx(3 / 5),  # (2·1/2 + 3·2/3)/5: the accuracy
+                      "uar": pytest.approx((1 / 2 + 2 / 3) / 2)}
 
 
 def test_report_has_rows_per_corpus_locale_mean_and_pooled_and_a_7x7_matrix():
