@@ -32,8 +32,9 @@ well (a test corpus lacking some of them scores 0 recall on each).
 Differences from the code that stay: splits come from ser-hub's split protocols (speaker-independent by default;
 the code splits each corpus 80/20 at random and tests the other corpora on all their utterances); the priors are
 those of the training and test splits (the code's are whole-corpus constants, `DATASET_DISTRIBUTIONS`); the probe
-runs in float32 on CPU or one device with torch's own seeding. The paper selects no model on a validation split (a
-fixed number of epochs), so validation splits are not used.
+trains in float32 on the CPU (the code: one GPU, TF32 matmuls allowed), so its random draws differ from the code's
+even with seed 34. The paper selects no model on a validation split (a fixed number of epochs), so validation splits
+are not used.
 """
 
 from __future__ import annotations
