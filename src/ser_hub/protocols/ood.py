@@ -23,9 +23,9 @@ Logits are adjusted for class priors (`ser_hub.metrics.logit_adjust`; priors are
   (`EncoderPL.compute_validation_metrics`); in-domain cells unadjusted, as there.
 - ``none``: the raw utterance logits.
 
-A class whose prior is zero in a prior used is never predicted: the code floors priors at 1e-12 instead, which
-cancels for a class absent from both corpora (its raw logit competes) and lifts a class absent from the training
-corpus by 27.6 under its log. Scores count the classes present in the test references (`average_over="references"`
+A class whose prior is zero in a prior used is never predicted. The code floors priors at 1e-12 instead: for a class
+absent from both corpora the floors cancel and its raw logit competes (a certain error when it wins), and a class
+absent from the training corpus alone gains −log 1e-12 = 27.6. Scores count the classes present in the test references (`average_over="references"`
 of `ser_hub.metrics.classification_scores`); ``*_training_classes`` average over the training corpus's classes as
 well (a test corpus lacking some of them scores 0 recall on each).
 
