@@ -32,6 +32,7 @@ PROTOCOL_HELP = {
     "loso": "one fold per speaker (per session for IEMOCAP): leave one speaker out.",
     "stratified": "train/test/validation 75/15/10 % stratified by gender and emotion, utterance level: NOT speaker-independent.",
     "official": "the corpus's own partition (only where it defines one).",
+    "emobox": "the EmoBox benchmark's published folds: fold_1..fold_K (test sets) or train/validation/test.",
 }
 _KFOLD = re.compile(r"kfold-(\d+)")
 
@@ -46,7 +47,7 @@ def check_protocol(protocol: str) -> str:
         return protocol
     raise CorpusError(
         f"unknown split protocol {protocol!r}; choose one of: speaker-independent, serab, kfold-K (e.g. kfold-5), "
-        "loso, stratified, official."
+        "loso, stratified, official, emobox."
     )
 
 

@@ -29,7 +29,7 @@ def _utterances() -> dict[str, dict]:
     for actor in range(1, 13):
         code, sentence = CODES[actor % 6], str(actor % 6 + 1)
         takes = [(code, f"{FOLDERS[code]}/Faible/", "-1", "low"), (code, f"{FOLDERS[code]}/Fort/", "-2", "high"),
-                 ("N", "Neutre/", "", "none")]
+                 ("N", "Neutre/", "-1", "none")]  # the release names neutral files NN-N-1-S.wav
         for label, folder, intensity_field, intensity in takes:
             stem = f"{actor:02d}-{label}{intensity_field}-{sentence}"
             native = NATIVE[label]

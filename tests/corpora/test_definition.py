@@ -1,5 +1,6 @@
 """Corpus definition files: a corpus described as data, loaded from a folder or a zip, with its warnings and errors."""
 
+import re
 import shutil
 import warnings
 
@@ -106,7 +107,7 @@ def dataclass_without_file(spec, where):
 def test_a_copied_builtin_definition_loads_as_the_builtin(urdu_dir, tmp_path, capsys):
     main(["corpora", "--show", "urdu"])
     copy = tmp_path / "my-urdu.yaml"
-    copy.write_text(capsys.readouterr().out.replace("name: urdu", "name: my_urdu"))
+    copy.write_text(re.sub(r"^name: urdu$", "name: my_urdu", capsys.readouterr().out, flags=re.MULTILINE))
     mine = load(copy, urdu_dir, tmp_path, "serab")
     builtin = ser_hub.load_corpus("urdu", urdu_dir, "serab", cache_dir=str(tmp_path / "cache"))
     assert {split: data["utterance_id"] for split, data in mine.items()} == {
@@ -186,7 +187,7 @@ def definition_error(tmp_path, text) -> str:
 
 @pytest.mark.parametrize(("old", "new", "message"), [
     ("license:", "licence:", "bad.yaml: unknown key(s) 'licence'; the keys are access, arousal_map, citation, "
-     "description, extras, files, gender, gender_map, homepage, label, label_map, label_set, label_sets, labels, "
+     "description, emobox, extras, files, gender, gender_map, homepage, label, label_map, label_set, label_sets, labels, "
      "language, license, name, notes, num_utterances, sampling_rate, speaker, splits, strict, tables, title, "
      "utterance_id, valence_map (see ser_hub.corpora.definition)."),
     ("  example:", "  exemple:", "bad.yaml: unknown key(s) 'exemple' under `files`; the keys are example, exclude, "

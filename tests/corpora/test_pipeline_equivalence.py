@@ -13,10 +13,13 @@ import datasets
 import pytest
 
 import ser_hub
+from corpus_fixtures import write_corpus
 from ser_hub.errors import CorpusError
 
 from .test_aesdd import build as aesdd
-from .test_cafe import build as cafe
+from .test_cafe import RATE as CAFE_RATE
+from .test_cafe import SECONDS as CAFE_SECONDS
+from .test_cafe import UTTERANCES as CAFE_UTTERANCES
 from .test_crema_d import build as crema_d
 from .test_emodb import build as emodb
 from .test_emovo import build as emovo
@@ -28,6 +31,12 @@ from .test_shemo import build as shemo
 from .test_subesco import build as subesco
 
 EXPECTATIONS = Path(__file__).with_name("pre_redesign.json")
+
+
+def cafe(parent: Path) -> Path:
+    """The CaFE fixture as it was when the expectations were recorded (neutral files named NN-N-S.wav)."""
+    files = [u["file"].replace("-N-1-", "-N-") for u in CAFE_UTTERANCES.values()]
+    return write_corpus(parent / "CaFE_48k", files, CAFE_RATE, seconds=CAFE_SECONDS)
 RECORD = os.environ.get("SER_HUB_RECORD_EXPECTATIONS") == "1"
 PROTOCOLS = ("speaker-independent", "serab", "kfold-3", "loso", "stratified", "official")
 # case -> (corpus name, fixture builder or None for the real URDU corpus, corpus options)

@@ -30,6 +30,7 @@ from .. import audio, labels, splits
 from ..concurrency import ordered_map
 from ..errors import AudioError, CorpusError, SerHubError
 from ..files import write_json
+from . import emobox
 from .definition import definition_hash
 from .source import CorpusSource
 from .spec import CorpusSpec, CorpusWarning, Scan, Skip, summarize_skips
@@ -37,7 +38,7 @@ from .spec import CorpusSpec, CorpusWarning, Scan, Skip, summarize_skips
 PREPARED_SPLIT = "corpus"
 PREPARED_RECORD = "ser_hub_prepared.json"
 PROTOCOL_RECORDS = "protocols"
-_PRIVATE_KEYS = ("_serab_key", "_fold_key", "_official")  # split keys, kept in the record, not in the table
+_PRIVATE_KEYS = ("_serab_key", "_fold_key", "_official", "_emobox_key")  # split keys, kept in the record, not in the table
 
 
 @dataclass
@@ -219,7 +220,14 @@ class PreparedCorpus:
 
     def partition(self, protocol: str) -> dict[str, list[int]]:
         """Split name -> the table's rows in it, in corpus order (computed from the record, nothing decoded)."""
+        if protocol == "emobox":
+            return self._emobox()[0]
         return splits.partition(self.record["records"], protocol, serab_proportions=self.spec.serab_proportions)
+
+    def _emobox(self) -> tuple[dict[str, list[int]], list[str]]:
+        if self.spec.emobox is None:
+            raise CorpusError(f"{self.spec.name} is not one of the EmoBox benchmark's corpora: choose another protocol.")
+        return emobox.assign(self.spec.emobox.name, (record["_emobox_key"] for record in self.record["records"]))
 
     def build_record(self, protocol: str, partition: dict[str, list[int]]) -> dict[str, Any]:
         """Everything a user needs to trust a split: the protocol, split hashes and sizes, skipped and ignored files."""
@@ -239,9 +247,17 @@ class PreparedCorpus:
             },
             "skipped": self.record["skipped"],
             "ignored": self.record["ignored"],
-            "warnings": self.record["warnings"],
+            "warnings": self.record["warnings"] + (self._emobox_gaps() if protocol == "emobox" else []),
             "notes": list(self.spec.notes),
         }
+
+    def _emobox_gaps(self) -> list[str]:
+        missing = self._emobox()[1]
+        if not missing:
+            return []
+        return [f"{self.spec.name}: {len(missing)} utterances of EmoBox's folds are not in this prepared corpus (this "
+                f"copy lacks them, or ser-hub skips or excludes them: {', '.join(missing[:5])}"
+                f"{', ...' if len(missing) > 5 else ''}); the emobox splits are EmoBox's without them."]
 
     def warn(self) -> None:
         """Say what preparing the corpus skipped and guessed (a `CorpusWarning` each, as `warnings` shows them)."""

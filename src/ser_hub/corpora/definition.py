@@ -39,6 +39,7 @@ way of finding the files are required)::
       serab_proportions: [0.6, 0.2, 0.2]
       fold_key: "{speaker}"          # the groups of kfold-K and loso (default: the speaker)
       official: {value: "{part}", map: {a: train, b: validation, c: test}}
+    emobox: {name: ased, key: "ased-{stem}"}   # the corpus in the EmoBox benchmark: its name there, its utterance keys
     strict: false                    # true: a native label without a unified emotion is an error, not a warning
     notes: [Anything a user of the corpus must know.]
 
@@ -61,11 +62,13 @@ import yaml
 
 from .. import labels
 from ..errors import CorpusError
+from .emobox import FOLDS
 from .spec import (
     AUDIO_EXTENSIONS,
     DTYPES,
     STANDARD_GROUPS,
     CorpusSpec,
+    EmoboxNaming,
     Extra,
     Metadata,
     Official,
@@ -78,7 +81,8 @@ _NAME = re.compile(r"[a-z][a-z0-9_]*")
 _KEYS = {
     "name", "title", "language", "license", "homepage", "access", "citation", "description", "sampling_rate",
     "num_utterances", "files", "labels", "label_sets", "label_set", "label_map", "gender_map", "arousal_map",
-    "valence_map", "label", "speaker", "gender", "utterance_id", "extras", "tables", "splits", "strict", "notes",
+    "valence_map", "label", "speaker", "gender", "utterance_id", "extras", "tables", "splits", "emobox", "strict",
+    "notes",
 }
 _FILES_KEYS = {"pattern", "label_from", "metadata", "extensions", "example", "exclude"}
 _SPLITS_KEYS = {"serab_key", "serab_proportions", "fold_key", "official"}
@@ -206,6 +210,7 @@ def parse_definition(document: Any, where: str) -> CorpusSpec:
         serab_proportions=_proportions(check, splits.get("serab_proportions")),
         fold_key=check.template(splits["fold_key"], "splits.fold_key", {"speaker_id"}) if "fold_key" in splits else None,
         official=_official(check, splits.get("official")),
+        emobox=_emobox(check, document.get("emobox")),
         strict=check.boolean(document.get("strict", "false"), "strict"),
         notes=tuple(" ".join(check.text(note, "notes").split()) for note in check.sequence(document.get("notes", []), "notes")),
         definition_file=where,
@@ -370,6 +375,17 @@ def _proportions(check: _Checker, value: Any) -> tuple[float, float, float]:
         raise check.error("splits.serab_proportions", f"is {value!r}",
                           "give three non-negative numbers (train, validation, test) that sum to 1")
     return proportions
+
+
+def _emobox(check: _Checker, value: Any) -> EmoboxNaming | None:
+    if value is None:
+        return None
+    section = check.mapping(value, "emobox", {"name", "key"}, required=("name", "key"))
+    name = check.text(section["name"], "emobox.name")
+    if not (FOLDS / f"{name}.json.gz").exists():
+        known = ", ".join(sorted(path.name.removesuffix(".json.gz") for path in FOLDS.glob("*.json.gz")))
+        raise check.error("emobox.name", f"is {name!r}, a corpus EmoBox does not have", f"use one of {known}")
+    return EmoboxNaming(name, check.template(section["key"], "emobox.key", {"speaker_id"}))
 
 
 def _official(check: _Checker, value: Any) -> Official | None:

@@ -78,6 +78,14 @@ class Official:
 
 
 @dataclass(frozen=True)
+class EmoboxNaming:
+    """How the EmoBox benchmark names this corpus (`name`) and each of its utterances (`key`, a format string)."""
+
+    name: str
+    key: str
+
+
+@dataclass(frozen=True)
 class Skip:
     file: str
     reason: str
@@ -149,6 +157,7 @@ class CorpusSpec:
     serab_proportions: tuple[float, float, float] = (0.6, 0.2, 0.2)
     fold_key: str | None = None
     official: Official | None = None
+    emobox: EmoboxNaming | None = None
     strict: bool = False
     notes: tuple[str, ...] = ()
     definition_file: str | None = None
@@ -347,6 +356,7 @@ class CorpusSpec:
         keyed = {**groups, "speaker_id": speaker}
         record["_serab_key"] = str(self._format(self.serab_key, keyed, "splits.serab_key")) if self.serab_key else speaker
         record["_fold_key"] = str(self._format(self.fold_key, keyed, "splits.fold_key")) if self.fold_key else speaker
+        record["_emobox_key"] = self._format(self.emobox.key, keyed, "emobox.key") if self.emobox else None
         record["_official"] = (
             self._mapped(self.official.map, self._format(self.official.value, keyed, "splits.official.value"),
                          "splits.official.map", groups["path"])
