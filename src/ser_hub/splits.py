@@ -22,6 +22,11 @@ from .errors import CorpusError
 
 DEFAULT_PROTOCOL = "speaker-independent"
 DEFAULT_EXPORT_PROTOCOLS = (DEFAULT_PROTOCOL, "serab")
+
+
+def protocol_family(protocol: str) -> str:
+    """The protocol without its parameter: kfold-5 -> kfold."""
+    return "kfold" if _KFOLD.fullmatch(protocol) else protocol
 SPLITS = ("train", "validation", "test")
 # The multi-task wav2vec 2.0 paper: "train/test/validation (75%/15%/10%)", here in (train, validation, test) order.
 STRATIFIED_PROPORTIONS = (0.75, 0.10, 0.15)
@@ -123,7 +128,8 @@ def partition(records: Sequence[dict], protocol: str, *, serab_proportions=(0.6,
                 f"{records[0]['corpus']} defines no official partition; use 'speaker-independent' or 'serab'."
             )
         split_of = lambda record: record["_official"]  # noqa: E731
-        names = list(SPLITS)
+        found = list(dict.fromkeys(record["_official"] for record in records))
+        names = [name for name in SPLITS if name in found] + [name for name in found if name not in SPLITS]
     splits: dict[str, list[int]] = {name: [] for name in names}
     for position, record in enumerate(records):
         splits[split_of(record)].append(position)

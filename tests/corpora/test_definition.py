@@ -188,8 +188,8 @@ def definition_error(tmp_path, text) -> str:
 @pytest.mark.parametrize(("old", "new", "message"), [
     ("license:", "licence:", "bad.yaml: unknown key(s) 'licence'; the keys are access, arousal_map, citation, "
      "description, emobox, extras, files, gender, gender_map, homepage, label, label_map, label_set, label_sets, labels, "
-     "language, license, name, notes, num_utterances, sampling_rate, speaker, splits, strict, tables, title, "
-     "utterance_id, valence_map (see ser_hub.corpora.definition)."),
+     "language, languages, license, name, notes, num_utterances, sampling_rate, speaker, splits, status, strict, "
+     "tables, title, utterance_id, valence_map (see ser_hub.corpora.definition)."),
     ("  example:", "  exemple:", "bad.yaml: unknown key(s) 'exemple' under `files`; the keys are example, exclude, "
      "extensions, label_from, metadata, pattern (see ser_hub.corpora.definition)."),
     ("title: Arousal Levels Corpus\n", "", "bad.yaml: required key(s) 'title' missing; add them."),
@@ -219,8 +219,13 @@ def definition_error(tmp_path, text) -> str:
     ("description:", "splits: {serab_proportions: [0.6, 0.3, 0.2]}\ndescription:", "bad.yaml: "
      "`splits.serab_proportions` is ['0.6', '0.3', '0.2']; give three non-negative numbers (train, validation, test) "
      "that sum to 1."),
-    ("description:", "splits: {official: {value: '{text}', map: {t01: training}}}\ndescription:", "bad.yaml: "
-     "`splits.official.map.t01` is 'training'; use one of train, validation, test."),
+    ("description:", "splits: {official: {value: '{text}', map: {t01: Train}}}\ndescription:", "bad.yaml: "
+     "`splits.official.map.t01` is 'Train', not a split name; use train, validation, test or another lowercase name "
+     "such as test2."),
+    ("description:", "splits: {supports: [random]}\ndescription:", "bad.yaml: `splits.supports` names random; choose "
+     "among speaker-independent, serab, kfold, loso, stratified, official, emobox."),
+    ("description:", "status: unreadable\ndescription:", "bad.yaml: `status` is 'unreadable'; leave it out, or write "
+     "`status: no reader` for a corpus listed without a way to read it."),
     ("description:", "tables: {people: {match: '{speaker}'}}\ndescription:", "bad.yaml: `tables.people` is a CSV "
      "table without `path` and `key`; give the file and its key column."),
     ("description:", "strict: yes\ndescription:", "bad.yaml: `strict` is 'yes'; write true or false."),
@@ -247,3 +252,48 @@ def test_an_unknown_corpus_name_points_to_definition_files():
     with pytest.raises(CorpusError, match=r"unknown corpus 'ased'; known corpora: .* A corpus of your own loads from a "
                        r"definition file: pass its path \(e\.g\. mycorpus\.yaml\); `ser-hub corpora --show urdu`"):
         corpus_info("ased")
+
+
+# -- protocols a corpus supports, its own partitions, per-file languages, corpora listed without a reader -------------
+def test_a_corpus_may_restrict_its_protocols_and_name_its_own_splits(levels, tmp_path):
+    restricted = LEVELS + """splits:
+  supports: [stratified, official]
+  reason: The speakers read different texts, so grouping by speaker confounds text and speaker.
+  official: {value: "{text}", map: {t01: train, t02: train, t03: validation, t04: test2}}
+"""
+    definition = tmp_path / "restricted.yaml"
+    definition.write_text(restricted)
+    dataset = load(definition, levels[1], tmp_path, "official")
+    assert list(dataset) == ["train", "validation", "test2"]
+    assert set(dataset["test2"]["text_id"]) == {"t04"}
+    with pytest.raises(CorpusError, match=r"levels does not support the 'kfold-3' protocol: The speakers read different "
+                                          r"texts, .* Choose one of stratified, official\."):
+        load(definition, levels[1], tmp_path, "kfold-3")
+
+
+def test_the_language_may_come_from_each_file(tmp_path):
+    definition = tmp_path / "bilingual.yaml"
+    definition.write_text(LEVELS.replace("language: am", 'language: "{lang}"\nlanguages: [en, it]').replace(
+        "_(?P<text>t\\d{2})", "_(?P<text>t\\d{2})_(?P<lang>en|it)"))
+    files = [f"recordings/spk0{s}_0{1 + s % 2}_{level}_t01_{lang}.wav" for s in range(1, 7) for level in "012"
+             for lang in ("en", "it")]
+    dataset = load(definition, write_corpus(tmp_path / "Bilingual", files, 16000, seconds=0.6), tmp_path, "kfold-3")
+    rows = rows_by_id(dataset)
+    assert {row["language"] for row in rows.values()} == {"en", "it"}
+    assert all(row["language"] == utterance[-2:] for utterance, row in rows.items())
+    assert corpus_info(str(definition)).languages == ("en", "it")
+
+
+def test_a_corpus_without_a_reader_is_listed_and_says_how_to_read_a_copy(tmp_path, capsys):
+    definition = tmp_path / "aibo.yaml"
+    definition.write_text("name: aibo\ntitle: FAU Aibo Emotion Corpus\nlanguage: de\nstatus: no reader\n"
+                          "access: licence from FAU\nnum_utterances: 17074\n")
+    spec = corpus_info(str(definition))
+    assert (spec.status, spec.num_utterances, spec.languages) == ("no reader", 17074, ("de",))
+    with pytest.raises(CorpusError, match=r"aibo \(FAU Aibo Emotion Corpus\) has no reader in ser-hub: no public source "
+                                          r"documents how its files are named \(licence from FAU\)\. If you have the "
+                                          r"corpus, describe your copy in a definition file"):
+        load(definition, tmp_path, tmp_path)
+    definition.write_text(definition.read_text() + "labels: {a: anger}\n")
+    with pytest.raises(CorpusError, match=r"`labels` describe how to read the corpus, but its status is 'no reader'"):
+        corpus_info(str(definition))

@@ -64,8 +64,10 @@ def run_corpora(args) -> None:
     rows = [
         {
             "corpus": spec.name,
-            "language": spec.language,
-            "classes": f"{len(spec.native_names)}: {', '.join(spec.native_names)}" if spec.native_names else "from the files",
+            "status": "reader" if spec.status == "available" else spec.status,
+            "language": ", ".join(spec.languages) or spec.language,
+            "classes": (f"{len(spec.native_names)}: {', '.join(spec.native_names)}" if spec.native_names
+                        else "from the files" if spec.status == "available" else ""),
             "utterances": spec.num_utterances or "?",
             "licence / access": f"{spec.license}; {spec.access}",
             "homepage": spec.homepage,

@@ -118,6 +118,12 @@ def get_builder(
 ) -> CorpusBuilder:
     """The datasets builder of one corpus's prepared table; ``config`` holds ``min_duration`` and corpus options."""
     spec = corpus_info(name)
+    if spec.status != "available":
+        raise CorpusError(
+            f"{spec.name} ({spec.title}) has no reader in ser-hub: no public source documents how its files are named "
+            f"({spec.access or 'access unknown'}). If you have the corpus, describe your copy in a definition file "
+            "(`ser-hub corpora --show urdu` prints one to start from) and pass the file's path instead of the name."
+        )
     fields = {key: config.pop(key) for key in list(config) if key in _CONFIG_FIELDS}
     builder_class = CorpusBuilder.for_spec(spec)
     return builder_class(

@@ -220,6 +220,12 @@ class PreparedCorpus:
 
     def partition(self, protocol: str) -> dict[str, list[int]]:
         """Split name -> the table's rows in it, in corpus order (computed from the record, nothing decoded)."""
+        family = splits.protocol_family(protocol)
+        if self.spec.supports is not None and family not in self.spec.supports:
+            raise CorpusError(
+                f"{self.spec.name} does not support the {protocol!r} protocol: {self.spec.support_reason or 'see its notes.'} "
+                f"Choose one of {', '.join(self.spec.supports)}."
+            )
         if protocol == "emobox":
             return self._emobox()[0]
         return splits.partition(self.record["records"], protocol, serab_proportions=self.spec.serab_proportions)

@@ -39,8 +39,12 @@ way of finding the files are required)::
       serab_proportions: [0.6, 0.2, 0.2]
       fold_key: "{speaker}"          # the groups of kfold-K and loso (default: the speaker)
       official: {value: "{part}", map: {a: train, b: validation, c: test}}
+      supports: [stratified, emobox] # the protocols the corpus can honestly support (default: all)
+      reason: One speaker only, so no split can keep speakers apart.
     emobox: {name: ased, key: "ased-{stem}"}   # the corpus in the EmoBox benchmark: its name there, its utterance keys
     strict: false                    # true: a native label without a unified emotion is an error, not a warning
+    languages: [am]                  # for a `language` that depends on each file ("{lang}"): the corpus's languages
+    status: no reader                # only for a corpus listed without a way to read it (then no `files` section)
     notes: [Anything a user of the corpus must know.]
 
 Groups named `speaker`, `label`, `gender`, `text` and `session` are used by default (`text` becomes the `text_id`
@@ -82,11 +86,13 @@ _KEYS = {
     "name", "title", "language", "license", "homepage", "access", "citation", "description", "sampling_rate",
     "num_utterances", "files", "labels", "label_sets", "label_set", "label_map", "gender_map", "arousal_map",
     "valence_map", "label", "speaker", "gender", "utterance_id", "extras", "tables", "splits", "emobox", "strict",
-    "notes",
+    "notes", "status", "languages",
 }
 _FILES_KEYS = {"pattern", "label_from", "metadata", "extensions", "example", "exclude"}
-_SPLITS_KEYS = {"serab_key", "serab_proportions", "fold_key", "official"}
-_SPLITS = ("train", "validation", "test")
+_SPLITS_KEYS = {"serab_key", "serab_proportions", "fold_key", "official", "supports", "reason"}
+_PROTOCOLS = ("speaker-independent", "serab", "kfold", "loso", "stratified", "official", "emobox")
+_SPLIT_NAME = re.compile(r"[a-z][a-z0-9_]*")
+NO_READER = "no reader"
 
 
 class _StringLoader(yaml.SafeLoader):
@@ -133,10 +139,18 @@ def _plain(value: Any) -> Any:
 def parse_definition(document: Any, where: str) -> CorpusSpec:
     """Validate a definition (the parsed YAML) and build its spec; `where` names it in messages."""
     check = _Checker(where)
-    document = check.mapping(document, "the file", _KEYS, required=("name", "title", "language", "files"))
+    document = check.mapping(document, "the file", _KEYS, required=("name", "title", "language"))
     name = check.text(document["name"], "name")
     if not _NAME.fullmatch(name):
         raise check.error("name", f"{name!r} is not a registry name", "use lowercase letters, digits and underscores")
+    status = check.text(document.get("status", "available"), "status")
+    if status == NO_READER:
+        return _listed_only(check, document, name)
+    if status != "available":
+        raise check.error("status", f"is {status!r}", f"leave it out, or write `status: {NO_READER}` for a corpus "
+                          "listed without a way to read it")
+    if "files" not in document:
+        raise CorpusError(f"{where}: required key(s) 'files' missing; add them.")
     files = check.mapping(document["files"], "files", _FILES_KEYS)
     label_from = files.get("label_from")
     if label_from not in (None, "folder"):
@@ -178,7 +192,7 @@ def parse_definition(document: Any, where: str) -> CorpusSpec:
     spec = CorpusSpec(
         name=name,
         title=check.text(document["title"], "title"),
-        language=check.text(document["language"], "language"),
+        language=check.template(document["language"], "language"),
         pattern=pattern.pattern,
         labels=labels_,
         homepage=check.text(document.get("homepage", ""), "homepage"),
@@ -211,6 +225,9 @@ def parse_definition(document: Any, where: str) -> CorpusSpec:
         fold_key=check.template(splits["fold_key"], "splits.fold_key", {"speaker_id"}) if "fold_key" in splits else None,
         official=_official(check, splits.get("official")),
         emobox=_emobox(check, document.get("emobox")),
+        supports=_supports(check, splits.get("supports")),
+        support_reason=" ".join(check.text(splits.get("reason", ""), "splits.reason").split()),
+        languages=_languages(check, document),
         strict=check.boolean(document.get("strict", "false"), "strict"),
         notes=tuple(" ".join(check.text(note, "notes").split()) for note in check.sequence(document.get("notes", []), "notes")),
         definition_file=where,
@@ -392,5 +409,58 @@ def _official(check: _Checker, value: Any) -> Official | None:
     if value is None:
         return None
     section = check.mapping(value, "splits.official", {"value", "map"}, required=("value", "map"))
-    mapping = check.value_map(section["map"], "splits.official.map", _SPLITS)
+    mapping = {code: check.text(split, f"splits.official.map.{code}")
+               for code, split in check.mapping(section["map"], "splits.official.map").items()}
+    for code, split in mapping.items():
+        if not _SPLIT_NAME.fullmatch(split):
+            raise check.error(f"splits.official.map.{code}", f"is {split!r}, not a split name",
+                              "use train, validation, test or another lowercase name such as test2")
     return Official(check.template(section["value"], "splits.official.value", {"speaker_id"}), mapping)
+
+
+def _supports(check: _Checker, value: Any) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    protocols = tuple(check.text(item, "splits.supports") for item in check.sequence(value, "splits.supports"))
+    unknown = sorted(set(protocols) - set(_PROTOCOLS))
+    if unknown:
+        raise check.error("splits.supports", f"names {', '.join(unknown)}", f"choose among {', '.join(_PROTOCOLS)}")
+    return protocols
+
+
+def _languages(check: _Checker, document: Mapping[str, Any]) -> tuple[str, ...]:
+    """The languages of the corpus (for cards): `languages`, else `language` when it is one tag."""
+    if "languages" in document:
+        return tuple(check.text(item, "languages") for item in check.sequence(document["languages"], "languages"))
+    language = document["language"]
+    if "{" in language:
+        raise check.error("languages", "is missing although `language` depends on each file",
+                          "list the corpus's languages, e.g. languages: [en, it]")
+    return (language,)
+
+
+def _listed_only(check: _Checker, document: Mapping[str, Any], name: str) -> CorpusSpec:
+    """A corpus the registry lists (citation, access, size, languages) without a way to read it."""
+    extra = sorted(set(document) - {"name", "title", "language", "languages", "license", "homepage", "access",
+                                    "citation", "description", "num_utterances", "sampling_rate", "notes", "status"})
+    if extra:
+        raise check.error(", ".join(extra), f"describe how to read the corpus, but its status is {NO_READER!r}",
+                          "leave them out, or drop the status and describe the files completely")
+    return CorpusSpec(
+        name=name,
+        title=check.text(document["title"], "title"),
+        language=check.text(document["language"], "language"),
+        languages=_languages(check, document),
+        pattern="",
+        labels=None,
+        homepage=check.text(document.get("homepage", ""), "homepage"),
+        license=check.text(document.get("license", ""), "license"),
+        access=check.text(document.get("access", ""), "access"),
+        citation=check.text(document.get("citation", ""), "citation").strip(),
+        description=" ".join(check.text(document.get("description", ""), "description").split()),
+        num_utterances=check.integer(document.get("num_utterances"), "num_utterances"),
+        sampling_rate=check.integer(document.get("sampling_rate"), "sampling_rate"),
+        status=NO_READER,
+        notes=tuple(" ".join(check.text(note, "notes").split()) for note in check.sequence(document.get("notes", []), "notes")),
+        definition_file=check.where,
+    )

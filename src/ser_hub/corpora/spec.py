@@ -158,6 +158,10 @@ class CorpusSpec:
     fold_key: str | None = None
     official: Official | None = None
     emobox: EmoboxNaming | None = None
+    supports: tuple[str, ...] | None = None
+    support_reason: str = ""
+    status: str = "available"
+    languages: tuple[str, ...] = ()
     strict: bool = False
     notes: tuple[str, ...] = ()
     definition_file: str | None = None
@@ -345,7 +349,7 @@ class CorpusSpec:
             "speaker_id": speaker,
             "gender": self.gender_map.get(gender_code, normalise_gender(gender_code)),
             "_gender_code": gender_code,
-            "language": self.language,
+            "language": self._format(self.language, groups, "language"),
             "_code": self._format(self.label, groups, "label"),
         }
         for name, extra in self.extras.items():
