@@ -137,7 +137,7 @@ def test_serab_split_matches_the_tfds_reference(corpus_dir, tmp_path):
 def test_missing_demographics_csv_is_a_clear_error(corpus_dir, tmp_path):
     copy = shutil.copytree(corpus_dir, tmp_path / "CREMA-D")
     (copy / "VideoDemographics.csv").unlink()
-    with pytest.raises(CorpusError, match=r"VideoDemographics\.csv is missing; crema_d takes its actors table from it "
+    with pytest.raises(CorpusError, match=r"VideoDemographics\.csv is missing; crema_d reads it "
                                           r"\(`tables\.actors` of .*crema_d\.yaml\)\. Pass the whole corpus folder"):
         load_corpus("crema_d", copy, cache_dir=tmp_path / "cache")
 

@@ -190,8 +190,8 @@ def definition_error(tmp_path, text) -> str:
      "description, emobox, extras, files, gender, gender_map, homepage, label, label_map, label_set, label_sets, labels, "
      "language, languages, license, name, notes, num_utterances, sampling_rate, speaker, splits, status, strict, "
      "tables, title, utterance_id, valence_map (see ser_hub.corpora.definition)."),
-    ("  example:", "  exemple:", "bad.yaml: unknown key(s) 'exemple' under `files`; the keys are example, exclude, "
-     "extensions, label_from, metadata, pattern (see ser_hub.corpora.definition)."),
+    ("  example:", "  exemple:", "bad.yaml: unknown key(s) 'exemple' under `files`; the keys are channels, example, "
+     "exclude, extensions, label_from, metadata, pattern (see ser_hub.corpora.definition)."),
     ("title: Arousal Levels Corpus\n", "", "bad.yaml: required key(s) 'title' missing; add them."),
     ("name: levels", "name: Levels", "bad.yaml: `name` 'Levels' is not a registry name; use lowercase letters, "
      "digits and underscores."),
@@ -226,8 +226,9 @@ def definition_error(tmp_path, text) -> str:
      "among speaker-independent, serab, kfold, loso, stratified, official, emobox."),
     ("description:", "status: unreadable\ndescription:", "bad.yaml: `status` is 'unreadable'; leave it out, or write "
      "`status: no reader` for a corpus listed without a way to read it."),
-    ("description:", "tables: {people: {match: '{speaker}'}}\ndescription:", "bad.yaml: `tables.people` is a CSV "
-     "table without `path` and `key`; give the file and its key column."),
+    ("description:", "tables: {people: {match: '{speaker}'}}\ndescription:", "bad.yaml: `tables.people` is a csv "
+     "table without `path`, `match` and `key`; give the file(s), the string each audio file is looked up by and the "
+     "key field."),
     ("description:", "strict: yes\ndescription:", "bad.yaml: `strict` is 'yes'; write true or false."),
     ("(?P<speaker>spk\\d{2})", "spk\\d{2}", "bad.yaml: `speaker` is not given and files.pattern has no "
      "(?P<speaker>...) group; every split protocol groups by speaker: add the group, or `speaker: \"{...}\"`."),

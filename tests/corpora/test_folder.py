@@ -337,7 +337,8 @@ def configure_error(data_dir, **options) -> str:
         (
             {**OPTIONS_A, "extensions": ["sph"]},
             "folder cannot read extensions ['.sph']; choose among "
-            "['.aif', '.aiff', '.flac', '.m4a', '.mp3', '.ogg', '.opus', '.wav'].",
+            "['.aac', '.aif', '.aiff', '.avi', '.flac', '.m4a', '.mkv', '.mov', '.mp3', '.mp4', '.ogg', '.opus', '.wav', "
+            "'.webm'].",
         ),
         (
             {**OPTIONS_A, "label_map": {"angry": "angry"}},

@@ -34,9 +34,9 @@ def decodes(monkeypatch):
     calls = Counter()
     original = audio.decode
 
-    def counting(data, name):
+    def counting(data, name, *segment):
         calls[name] += 1
-        return original(data, name)
+        return original(data, name, *segment)
 
     monkeypatch.setattr(audio, "decode", counting)
     return calls
@@ -87,11 +87,11 @@ def test_an_interrupted_preparation_leaves_nothing_behind(cafe_dir, tmp_path, mo
     calls = []
     original = audio.prepare
 
-    def interrupted(*args):
+    def interrupted(*args, **place):
         calls.append(args[1])
         if len(calls) == 10:
             raise KeyboardInterrupt
-        return original(*args)
+        return original(*args, **place)
 
     monkeypatch.setattr(audio, "prepare", interrupted)
     with pytest.raises(KeyboardInterrupt):

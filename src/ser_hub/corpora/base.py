@@ -38,7 +38,8 @@ from .spec import CorpusSpec, CorpusWarning, Scan, Skip, summarize_skips
 PREPARED_SPLIT = "corpus"
 PREPARED_RECORD = "ser_hub_prepared.json"
 PROTOCOL_RECORDS = "protocols"
-_PRIVATE_KEYS = ("_serab_key", "_fold_key", "_official", "_emobox_key")  # split keys, kept in the record, not in the table
+# split keys and where in its file each record's audio lies: kept in the record, not in the table
+_PRIVATE_KEYS = ("_serab_key", "_fold_key", "_official", "_emobox_key", "_start", "_end", "_channel")
 
 
 @dataclass
@@ -134,9 +135,13 @@ class CorpusBuilder(datasets.GeneratorBasedBuilder):
         rate, min_duration = self.config.sampling_rate, self.config.min_duration
 
         def prepare(record: dict) -> tuple[bytes, float] | AudioError:
+            path, place = scan.root + record["file"], {"channel": record["_channel"]}
             try:
-                return audio.prepare(self.source.read_bytes(scan.root + record["file"]), record["file"], rate,
-                                     min_duration)
+                if record["_start"] is None:
+                    return audio.prepare(self.source.read_bytes(path), record["file"], rate, min_duration, **place)
+                with self.source.open(path) as file:  # a segment: read only its part of the recording
+                    return audio.prepare(file, record["file"], rate, min_duration, start=record["_start"],
+                                         end=record["_end"], **place)
             except AudioError as error:
                 return error
 
@@ -146,7 +151,9 @@ class CorpusBuilder(datasets.GeneratorBasedBuilder):
             for record, result in zip(scan.records, ordered_map(prepare, scan.records)):
                 bar.update()
                 if isinstance(result, AudioError):
-                    skipped.append(Skip(record["file"], str(result).removeprefix(f"{record['file']}: ")))
+                    whole = record["_start"] is None and record["_channel"] is None
+                    where = record["file"] if whole else f"{record['file']} ({record['utterance_id']})"
+                    skipped.append(Skip(where, str(result).removeprefix(f"{record['file']}: ")))
                     continue
                 data, duration = result
                 record = {**record, "duration": duration}

@@ -18,8 +18,11 @@ way of finding the files are required)::
     files:
       pattern: '(?P<speaker>S\\d+)_(?P<label>\\d)_(?P<text>\\d+)\\.wav'   # regex, full match of each audio path
       label_from: folder             # optional: the label is the name of the file's folder
-      metadata: {path: meta.csv, file_column: file_name}    # optional: one CSV row per file; columns become groups
-      extensions: [wav]              # default: every format ser-hub decodes
+      metadata: {path: meta.csv, file_column: file_name}    # optional: records from annotation rows (below)
+      channels:                      # optional: one speaker per channel of each (stereo) file, one record each
+        - {channel: 0, groups: {speaker: "{speaker_a}"}}
+        - {channel: 1, groups: {speaker: "{speaker_b}"}}
+      extensions: [wav]              # default: every format ser-hub decodes (video/AAC containers included)
       example: S01_1_01.wav          # a real path, shown in messages
       exclude: {bad.wav: why}        # files left out on purpose, with the reason shown in the card
     labels: {"1": neutral, "2": happy}        # label code -> native label name (default: codes found in the files)
@@ -32,8 +35,10 @@ way of finding the files are required)::
     utterance_id: "{stem}"
     extras:                          # more columns: a format string, or {value, map, dtype: string|int32|float32}
       intensity: {value: "{level}", map: {"1": low, "2": high}}
-    tables:                          # annotation tables joined to each file: {table[column]} in format strings
-      actors: {path: actors.csv, key: id, match: "{speaker}"}
+    tables:                          # annotation tables joined to each file: {table[field]} in format strings
+      actors: {path: actors.csv, key: id, match: "{speaker}"}         # the row whose `id` is the file's speaker
+      parts: {reader: lines, path: "splits/*.txt", match: "{stem}"}   # lists of ids: {parts[annotation]} = train...
+      grid: {reader: textgrid, path: "{path_stem}.TextGrid"}          # a TextGrid beside each file: {grid[tier]}
     splits:
       serab_key: "{speaker}"         # the grouping key of the `serab` protocol (default: the speaker)
       serab_proportions: [0.6, 0.2, 0.2]
@@ -46,6 +51,13 @@ way of finding the files are required)::
     languages: [am]                  # for a `language` that depends on each file ("{lang}"): the corpus's languages
     status: no reader                # only for a corpus listed without a way to read it (then no `files` section)
     notes: [Anything a user of the corpus must know.]
+
+`files.metadata` makes the rows of annotation files the records (one source, or a list): `path` (a glob relative to
+the corpus folder; the file's stem is the group `annotation`), `format` (csv, json, yaml, lines; from the suffix by
+default; JSON/YAML hold a list of records or an object of records keyed by `key`), the audio file of each row by
+`file_column` (relative to the annotation file's folder) or `file` (a format string, relative to the corpus folder),
+`start`/`end` (fields holding the seconds of a segment of a long recording: only that part is decoded) and `values`
+(constant groups for every row of that source, e.g. the partition a CSV stands for). Every field of a row is a group.
 
 Groups named `speaker`, `label`, `gender`, `text` and `session` are used by default (`text` becomes the `text_id`
 column, `session` the `session` column); any other named group serves the format strings. Unknown keys, regexes that
@@ -66,11 +78,13 @@ import yaml
 
 from .. import labels
 from ..errors import CorpusError
+from . import readers
 from .emobox import FOLDS
 from .spec import (
     AUDIO_EXTENSIONS,
     DTYPES,
     STANDARD_GROUPS,
+    Channel,
     CorpusSpec,
     EmoboxNaming,
     Extra,
@@ -88,7 +102,8 @@ _KEYS = {
     "valence_map", "label", "speaker", "gender", "utterance_id", "extras", "tables", "splits", "emobox", "strict",
     "notes", "status", "languages",
 }
-_FILES_KEYS = {"pattern", "label_from", "metadata", "extensions", "example", "exclude"}
+_FILES_KEYS = {"pattern", "label_from", "metadata", "channels", "extensions", "example", "exclude"}
+_METADATA_KEYS = {"path", "format", "file_column", "file", "start", "end", "values"}
 _SPLITS_KEYS = {"serab_key", "serab_proportions", "fold_key", "official", "supports", "reason"}
 _PROTOCOLS = ("speaker-independent", "serab", "kfold", "loso", "stratified", "official", "emobox")
 _SPLIT_NAME = re.compile(r"[a-z][a-z0-9_]*")
@@ -157,14 +172,16 @@ def parse_definition(document: Any, where: str) -> CorpusSpec:
         raise check.error("files.label_from", f"{label_from!r} is not a way to find labels",
                           "write `label_from: folder`, or a (?P<label>...) group in files.pattern")
     metadata = _metadata(check, files.get("metadata"))
-    if "pattern" not in files and label_from is None and metadata is None:
+    if "pattern" not in files and label_from is None and not metadata:
         raise check.error("files", "says nothing about how the files are named",
                           "give `pattern` (a regex with named groups), `label_from: folder` or `metadata`")
     pattern = check.regex(files.get("pattern", r".+"), "files.pattern")
     tables = {table: _table(check, table, value) for table, value in check.mapping(
         document.get("tables", {}), "tables").items()}
+    channels = _channels(check, files.get("channels"))
     groups = set(pattern.groupindex) | set(STANDARD_GROUPS) | set(tables) | ({"label"} if label_from else set())
-    check.groups_known = None if metadata is not None else groups
+    groups |= {"channel", *(name for channel in channels for name in channel.groups)} if channels else set()
+    check.groups_known = None if metadata else groups
     labels_ = _code_map(check, document.get("labels"), "labels") if "labels" in document else None
     label_sets = {
         label_set: _code_map(check, codes, f"label_sets.{label_set}")
@@ -179,7 +196,7 @@ def parse_definition(document: Any, where: str) -> CorpusSpec:
     arousal_map = check.value_map(document.get("arousal_map", {}), "arousal_map", labels.AROUSAL, natives)
     valence_map = check.value_map(document.get("valence_map", {}), "valence_map", labels.VALENCE, natives)
     default_gender = "{gender}" if "gender" in groups else "unknown"
-    if "speaker" not in document and "speaker" not in groups and metadata is None:
+    if "speaker" not in document and "speaker" not in groups and not metadata:
         raise check.error("speaker", "is not given and files.pattern has no (?P<speaker>...) group",
                           "every split protocol groups by speaker: add the group, or `speaker: \"{...}\"`")
     extras = {}
@@ -205,6 +222,7 @@ def parse_definition(document: Any, where: str) -> CorpusSpec:
         example=check.text(files.get("example", ""), "files.example"),
         label_from=label_from,
         metadata=metadata,
+        channels=channels,
         extensions=_extensions(check, files.get("extensions")),
         exclude={path: check.text(reason, f"files.exclude.{path}")
                  for path, reason in check.mapping(files.get("exclude", {}), "files.exclude").items()},
@@ -331,24 +349,71 @@ def _code_map(check: _Checker, value: Any, key: str) -> dict[str, str]:
     return codes
 
 
-def _metadata(check: _Checker, value: Any) -> Metadata | None:
+def _metadata(check: _Checker, value: Any) -> tuple[Metadata, ...]:
+    """`files.metadata`: a path, one source or a list of sources (each a mapping of _METADATA_KEYS)."""
     if value is None:
-        return None
+        return ()
     if isinstance(value, str):
-        return Metadata(value)
-    section = check.mapping(value, "files.metadata", {"path", "file_column"}, required=("path",))
-    return Metadata(check.text(section["path"], "files.metadata.path"),
-                    check.text(section.get("file_column", "file_name"), "files.metadata.file_column"))
+        return (Metadata(value, format=readers.format_of(value)),)
+    sources = value if isinstance(value, list) else [value]
+    return tuple(_metadata_source(check, source, f"files.metadata[{index}]" if isinstance(value, list) else "files.metadata")
+                 for index, source in enumerate(sources))
+
+
+def _metadata_source(check: _Checker, value: Any, key: str) -> Metadata:
+    section = check.mapping(value, key, _METADATA_KEYS, required=("path",))
+    path = check.text(section["path"], f"{key}.path")
+    format = check.text(section.get("format", readers.format_of(path)), f"{key}.format")
+    if format not in readers.FORMATS:
+        raise check.error(f"{key}.format", f"is {format!r}", f"use one of {', '.join(readers.FORMATS)}")
+    if "file" in section and "file_column" in section:
+        raise check.error(key, "gives both `file` and `file_column`", "keep the one that names each row's audio file")
+    if ("start" in section) != ("end" in section):
+        raise check.error(key, "gives only one of `start` and `end`", "a segment needs both fields")
+    optional = {name: check.text(section[name], f"{key}.{name}") for name in ("start", "end") if name in section}
+    return Metadata(
+        path, file_column=None if "file" in section else check.text(section.get("file_column", "file_name"),
+                                                                      f"{key}.file_column"),
+        file=check.text(section["file"], f"{key}.file") if "file" in section else None, format=format, **optional,
+        values={name: check.text(item, f"{key}.values.{name}")
+                for name, item in check.mapping(section.get("values", {}), f"{key}.values").items()},
+    )
+
+
+def _channels(check: _Checker, value: Any) -> tuple[Channel, ...]:
+    """`files.channels`: one speaker per channel, a list of {channel: index, groups: {name: format string}}."""
+    if value is None:
+        return ()
+    channels = []
+    for index, item in enumerate(check.sequence(value, "files.channels")):
+        key = f"files.channels[{index}]"
+        section = check.mapping(item, key, {"channel", "groups"}, required=("channel",))
+        channels.append(Channel(check.integer(section["channel"], f"{key}.channel"),
+                                {name: check.text(text, f"{key}.groups.{name}")
+                                 for name, text in check.mapping(section.get("groups", {}), f"{key}.groups").items()}))
+    return tuple(channels)
 
 
 def _table(check: _Checker, name: str, value: Any) -> Table:
     key = f"tables.{name}"
-    section = check.mapping(value, key, {"path", "key", "match", "reader"}, required=("match",))
+    section = check.mapping(value, key, {"path", "key", "match", "reader", "required"})
     reader = check.text(section.get("reader", "csv"), f"{key}.reader")
-    if reader == "csv" and not ("path" in section and "key" in section):
-        raise check.error(key, "is a CSV table without `path` and `key`", "give the file and its key column")
-    match = check.text(section["match"], f"{key}.match")
-    return Table(match, section.get("path"), section.get("key"), reader)
+    path = check.text(section["path"], f"{key}.path") if "path" in section else None
+    if reader == "textgrid":
+        if path is None or "{" not in path:
+            raise check.error(key, "reads a TextGrid beside each audio file without a `path` format string",
+                              'give it, e.g. path: "{path_stem}.TextGrid"')
+    elif reader in readers.FORMATS:
+        if path is None or "match" not in section or (reader != "lines" and "key" not in section):
+            raise check.error(key, f"is a {reader} table without `path`, `match`"
+                              + (" and `key`" if reader != "lines" else ""),
+                              "give the file(s), the string each audio file is looked up by and the key field")
+    elif "." not in reader or "match" not in section:
+        raise check.error(f"{key}.reader", f"is {reader!r}",
+                          f"use one of {', '.join((*readers.FORMATS, 'textgrid'))}, or a built-in reader "
+                          "`<module>.<function>` with a `match`")
+    return Table(check.text(section.get("match", ""), f"{key}.match"), path, section.get("key"), reader,
+                 check.boolean(section.get("required", "true"), f"{key}.required"))
 
 
 def _extra(check: _Checker, column: str, value: Any) -> Extra:

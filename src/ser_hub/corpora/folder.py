@@ -188,7 +188,7 @@ class FolderSpec(CorpusSpec):
             label=_field("label", groups, columns),
             speaker=_field("speaker", groups, columns),
             gender=_field("gender", groups, columns),
-            metadata=Metadata(chosen.metadata_csv, chosen.file_column) if chosen.metadata_csv else None,
+            metadata=(Metadata(chosen.metadata_csv, chosen.file_column),) if chosen.metadata_csv else (),
             label_map=dict(chosen.label_map),
             notes=(*self.notes, f"Loaded with the folder options {dataclasses.asdict(chosen)}."),
         )
@@ -216,14 +216,15 @@ class FolderSpec(CorpusSpec):
             )
         return root
 
-    def _metadata_rows(self, source: CorpusSource, root: str) -> dict[str, dict[str, str]] | None:
+    def _metadata_rows(self, source: CorpusSource, root: str) -> dict[str, list[dict[str, str]]] | None:
         """The metadata CSV (a path relative to data_dir) keyed by audio path relative to the corpus root."""
-        if self.metadata is None:
+        if not self.metadata:
             return None
         known = set(re.compile(self.pattern).groupindex) | set(STANDARD_GROUPS)
         columns = [name for template in (self.label, self.speaker, self.gender) for name in format_groups(template)]
         columns = list(dict.fromkeys(name for name in columns if name not in known))
-        return read_metadata(source, root, self.metadata.path, self.metadata.file_column, columns)
+        rows = read_metadata(source, root, self.options.metadata_csv, self.options.file_column, columns)
+        return {path: [row] for path, row in rows.items()}
 
     def _classes(self, source: CorpusSource) -> dict[str, str]:
         """Label -> label for the declared or found classes; checks every file is in the CSV and the label map."""
@@ -240,7 +241,7 @@ class FolderSpec(CorpusSpec):
             if rows is not None and relative not in rows:
                 unlisted.append(path)
                 continue
-            groups = {**self._groups(relative, match), **(rows[relative] if rows is not None else {})}
+            groups = {**(rows[relative][0] if rows is not None else {}), **self._groups(relative, match)}
             found.add(self._format(self.label, groups, "label"))
         if unlisted:
             raise CorpusError(

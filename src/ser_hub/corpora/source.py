@@ -6,6 +6,7 @@ import hashlib
 import os
 import zipfile
 from pathlib import Path
+from typing import BinaryIO
 
 from ..errors import CorpusError
 
@@ -63,6 +64,10 @@ class CorpusSource:
         if self._zip is not None:
             return self._zip.read(relative)
         return (self.location / relative).read_bytes()
+
+    def open(self, relative: str) -> BinaryIO:
+        """A seekable binary file of one member (for reading part of a long recording)."""
+        return self._zip.open(relative) if self._zip is not None else (self.location / relative).open("rb")
 
     def read_text(self, relative: str, encoding: str = "utf-8") -> str:
         return self.read_bytes(relative).decode(encoding, errors="replace")

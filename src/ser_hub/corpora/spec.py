@@ -11,10 +11,9 @@ them, and it decodes nothing (`ser_hub.corpora.base` checks and decodes the audi
 
 from __future__ import annotations
 
-import csv
 import dataclasses
+import fnmatch
 import importlib
-import io
 import posixpath
 import re
 import string
@@ -25,10 +24,12 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from .. import labels
+from ..audio import CONTAINER_EXTENSIONS
 from ..errors import CorpusError
+from . import readers
 from .source import CorpusSource
 
-AUDIO_EXTENSIONS = (".wav", ".flac", ".mp3", ".ogg", ".aif", ".aiff", ".m4a", ".opus")
+AUDIO_EXTENSIONS = (".wav", ".flac", ".mp3", ".ogg", ".aif", ".aiff", ".opus", *CONTAINER_EXTENSIONS)
 STANDARD_GROUPS = ("path", "path_stem", "stem", "folder")
 DTYPES = {"string": str, "int32": int, "float32": float}
 _GENDERS = {"f": "female", "female": "female", "w": "female", "m": "male", "male": "male"}
@@ -49,24 +50,49 @@ class Extra:
 
 @dataclass(frozen=True)
 class Metadata:
-    """A CSV with one row per audio file: `file_column` holds each file's path relative to the CSV's folder, and every
-    column of the row becomes a group of that file."""
+    """An annotation file whose rows are the corpus's records: every field of a row becomes a group of its record, and
+    each row names its audio file through `file_column` (a path relative to the annotation file's folder) or `file`
+    (a format string over the row, giving a path relative to the corpus root). Several rows may name one file: with
+    `start` and `end` (fields holding seconds) each row is a segment of that recording. `path` may be a glob
+    (`pavoque-*.yaml`); each file's name without extension is the group `annotation`, and `values` add constant
+    groups to every row of this source (e.g. the partition a CSV stands for)."""
 
     path: str
-    file_column: str = "file_name"
+    file_column: str | None = "file_name"
+    file: str | None = None
+    format: str = "csv"
+    start: str | None = None
+    end: str | None = None
+    values: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Channel:
+    """One speaker per channel of a multi-channel recording: its channel index and the groups it sets (format
+    strings over the file's groups), e.g. {"speaker": "{speaker_a}"}."""
+
+    index: int
+    groups: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Table:
-    """An annotation table joined to each file: the row whose `key` column equals the file's `match` string becomes
-    the group named after the table. `reader` is `csv` (the file at `path`) or `<module>.<function>` of
-    `ser_hub.corpora` for formats that need code (the function takes the source and the corpus root, and returns
-    key -> row)."""
+    """An annotation table joined to each file, as the group named after the table: the row whose `key` field equals
+    the file's `match` string, among the rows of the files at `path` (a glob; `reader` csv, json, yaml, or `lines`:
+    one id per line, the row's `annotation` being its file's name, e.g. the `train` of train.txt); or, when `path` is
+    a format string (`{path_stem}.TextGrid`), the file beside each audio file, read by `reader` `textgrid`; or
+    `<module>.<function>` of `ser_hub.corpora` for formats that need code (it takes the source and the corpus root and
+    returns key -> row)."""
 
-    match: str
+    match: str = ""
     path: str | None = None
     key: str | None = None
     reader: str = "csv"
+    required: bool = True
+
+    @property
+    def beside_each_file(self) -> bool:
+        return self.path is not None and "{" in self.path
 
 
 @dataclass(frozen=True)
@@ -138,7 +164,8 @@ class CorpusSpec:
     num_utterances: int | None = None
     example: str = ""
     label_from: str | None = None
-    metadata: Metadata | None = None
+    metadata: tuple[Metadata, ...] = ()
+    channels: tuple[Channel, ...] = ()
     extensions: tuple[str, ...] = AUDIO_EXTENSIONS
     exclude: Mapping[str, str] = field(default_factory=dict)
     label_sets: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
@@ -235,14 +262,16 @@ class CorpusSpec:
         for path in audio_paths:
             parts = path.split("/")[:-1]
             candidates.update("/".join(parts[:depth]) + "/" for depth in (1, 2) if len(parts) >= depth)
-        if self.metadata is not None:
-            found = sorted(root for root in candidates if f"{root}{self.metadata.path}" in source.paths)
+        if self.metadata:
+            first = self.metadata[0].path
+            found = sorted(root for root in candidates if any(fnmatch.fnmatchcase(path, root + first)
+                                                              for path in source.paths))
             if not found:
-                listed = ", ".join(path for path in source.paths if path.lower().endswith(".csv")) or "none"
+                listed = ", ".join(path for path in source.paths if not path.lower().endswith(self.extensions)) or "none"
                 raise CorpusError(
-                    f"{source}: the metadata file {self.metadata.path!r} named in `files.metadata` of "
-                    f"{self.definition_file or self.name} is missing (CSV files there: {listed}); give its path "
-                    "relative to the corpus folder."
+                    f"{source}: the annotation file {first!r} named in `files.metadata` of "
+                    f"{self.definition_file or self.name} is missing (the other files there: {listed[:300]}); give "
+                    "its path relative to the corpus folder, or pass the whole corpus as distributed."
                 )
             return min(found, key=len)
         regex = re.compile(self.pattern)
@@ -309,15 +338,34 @@ class CorpusSpec:
             if match is None:
                 skipped.append(Skip(relative, f"file name does not follow the {self.name} grammar (like '{self.example}')"))
                 continue
-            groups = self._groups(relative, match)
-            if rows is not None:
-                if relative not in rows:
-                    skipped.append(Skip(relative, f"not listed in {self.metadata.path}"))
-                    continue
-                groups = {**rows[relative], **groups}  # a group of the pattern wins over a CSV column
-            self._join(groups, tables)
-            records.append(self._record(groups))
+            if rows is not None and relative not in rows:
+                skipped.append(Skip(relative, f"not listed in {', '.join(source.path for source in self.metadata)}"))
+                continue
+            for row in rows[relative] if rows is not None else [{}]:
+                for channel in self.channels or [None]:
+                    groups = {**row, **self._groups(relative, match)}  # a group of the pattern wins over a field
+                    if channel is not None:
+                        groups["channel"] = str(channel.index)
+                        groups.update({name: self._format(value, groups, f"files.channels.{channel.index}.{name}")
+                                       for name, value in channel.groups.items()})
+                    reason = self._join(groups, tables, source, root)
+                    if reason:
+                        skipped.append(Skip(relative, reason))
+                        continue
+                    records.append({**self._record(groups), **self._place(row, channel, relative)})
         return Scan(root, records, skipped, ignored)
+
+    def _place(self, row: Mapping[str, str], channel: Channel | None, path: str) -> dict[str, Any]:
+        """Where in its file a record's audio lies: `_start`/`_end` seconds of a segment, `_channel` of a speaker."""
+        place: dict[str, Any] = {"_channel": None if channel is None else channel.index, "_start": None, "_end": None}
+        source = next((source for source in self.metadata if source.start and source.start in row), None)
+        if source is not None:
+            try:
+                place.update(_start=float(row[source.start]), _end=float(row[source.end]))
+            except ValueError:
+                raise CorpusError(f"{path}: a segment of {source.path} has start {row[source.start]!r} and end "
+                                  f"{row[source.end]!r}, not seconds; check the annotation file.") from None
+        return place
 
     def _groups(self, relative: str, match: re.Match) -> dict[str, Any]:
         path = PurePosixPath(relative)
@@ -327,17 +375,29 @@ class CorpusSpec:
             groups["label"] = path.parent.name
         return groups
 
-    def _join(self, groups: dict[str, Any], tables: Mapping[str, Mapping[str, Mapping[str, str]]]) -> None:
-        """Add each table's row to `groups`; a table without a row for the file means incomplete annotations."""
+    def _join(self, groups: dict[str, Any], tables: Mapping[str, Mapping[str, Mapping[str, str]] | None],
+              source: CorpusSource, root: str) -> str | None:
+        """Add each table's row to `groups`. A keyed table without a row for the file means incomplete annotations
+        (an error); a missing file beside the audio file is the reason to skip that file."""
         for name, rows in tables.items():
-            key = self._format(self.tables[name].match, groups, f"tables.{name}.match")
+            table = self.tables[name]
+            if table.beside_each_file:
+                path = root + self._format(table.path, groups, f"tables.{name}.path")
+                if path not in source.paths:
+                    return f"its {name} annotation {path[len(root):]} is missing"
+                groups[name] = readers.textgrid(source.read_text(path))
+                continue
+            key = self._format(table.match, groups, f"tables.{name}.match")
             if key not in rows:
-                table = self.tables[name]
+                if not table.required:
+                    groups[name] = {}
+                    continue
                 raise CorpusError(
                     f"{groups['path']}: the {name} table ({table.path or table.reader}) has no row for {key!r}; the "
                     "annotation files are incomplete or not this corpus's: use the complete ones as distributed."
                 )
             groups[name] = rows[key]
+        return None
 
     def _record(self, groups: Mapping[str, Any]) -> dict:
         speaker = str(self._format(self.speaker, groups, "speaker"))
@@ -435,42 +495,51 @@ class CorpusSpec:
             ) from None
 
     # -- annotation files ------------------------------------------------------------------------------------------
-    def _metadata_rows(self, source: CorpusSource, root: str) -> dict[str, dict[str, str]] | None:
-        """The metadata CSV's rows keyed by audio path relative to the corpus root."""
-        if self.metadata is None:
+    def _metadata_rows(self, source: CorpusSource, root: str) -> dict[str, list[dict[str, str]]] | None:
+        """The annotation files' rows, each with its source's constant groups, keyed by the audio file (relative to
+        the corpus root) they name."""
+        if not self.metadata:
             return None
-        path = f"{root}{self.metadata.path}"
-        reader = self._read_csv(source, path, [self.metadata.file_column], "files.metadata.file_column")
-        folder = posixpath.dirname(self.metadata.path)
-        rows: dict[str, dict[str, str]] = {}
-        for row in reader:
-            relative = posixpath.normpath(posixpath.join(folder, row[self.metadata.file_column].strip().replace("\\", "/")))
-            if relative in rows:
-                raise CorpusError(f"{path} lists {relative!r} twice; keep one row per audio file.")
-            rows[relative] = row
+        rows: dict[str, list[dict[str, str]]] = {}
+        for metadata in self.metadata:
+            for path, row in self._annotation_rows(source, root, metadata.path, metadata.format, "files.metadata"):
+                row = {**row, **metadata.values}
+                if metadata.file is not None:
+                    relative = self._format(metadata.file, row, "files.metadata.file")
+                else:
+                    if metadata.file_column not in row:
+                        raise CorpusError(f"{path} has no field {metadata.file_column!r} (its fields: {sorted(row)}); "
+                                          f"fix `files.metadata.file_column` in {self.definition_file or self.name}.")
+                    named = row[metadata.file_column].strip().replace("\\", "/")
+                    relative = posixpath.normpath(posixpath.join(posixpath.dirname(path[len(root):]), named))
+                rows.setdefault(relative, []).append(row)
         return rows
 
-    def _table_rows(self, name: str, table: Table, source: CorpusSource, root: str) -> dict[str, Mapping[str, Any]]:
-        if table.reader != "csv":
-            module, _, function = table.reader.rpartition(".")
-            return getattr(importlib.import_module(f"{__package__}.{module}"), function)(source, root)
-        path = f"{root}{table.path}"
-        if path not in source.paths:
+    def _annotation_rows(self, source: CorpusSource, root: str, pattern: str, format: str, key: str):
+        """(path, row) of every row of the annotation files matching `pattern` (relative to the corpus root), each
+        row with the group `annotation`, its file's name without extension."""
+        paths = [path for path in source.paths if fnmatch.fnmatchcase(path, root + pattern)]
+        if not paths:
             raise CorpusError(
-                f"{source}: {path} is missing; {self.name} takes its {name} table from it (`tables.{name}` of "
+                f"{source}: {root}{pattern} is missing; {self.name} reads it (`{key}` of "
                 f"{self.definition_file or self.name}). Pass the whole corpus folder as distributed."
             )
-        reader = self._read_csv(source, path, [table.key], f"tables.{name}.key")
-        return {row[table.key].strip(): row for row in reader}
+        for path in paths:
+            annotation = PurePosixPath(path).stem
+            for row in readers.rows(source.read_text(path, encoding="utf-8-sig"), format, path):
+                yield path, {**row, "annotation": annotation}
 
-    def _read_csv(self, source: CorpusSource, path: str, columns: list[str], key: str) -> csv.DictReader:
-        if path not in source.paths:
-            raise CorpusError(f"{source}: {path} is missing; pass the whole corpus folder as distributed.")
-        reader = csv.DictReader(io.StringIO(source.read_text(path, encoding="utf-8-sig")))
-        missing = [column for column in columns if column not in (reader.fieldnames or [])]
-        if missing:
-            raise CorpusError(
-                f"{path} has no column(s) {missing} (its columns: {reader.fieldnames}); fix `{key}` in "
-                f"{self.definition_file or self.name} or replace the file with the distributed one."
-            )
-        return reader
+    def _table_rows(self, name: str, table: Table, source: CorpusSource, root: str) -> dict[str, Mapping[str, Any]] | None:
+        if table.beside_each_file:
+            return None
+        if table.reader not in readers.FORMATS:
+            module, _, function = table.reader.rpartition(".")
+            return getattr(importlib.import_module(f"{__package__}.{module}"), function)(source, root)
+        rows = {}
+        for path, row in self._annotation_rows(source, root, table.path, table.reader, f"tables.{name}"):
+            key = table.key or "line"
+            if key not in row:
+                raise CorpusError(f"{path} has no field {key!r} (its fields: {sorted(row)}); fix `tables.{name}.key` "
+                                  f"in {self.definition_file or self.name} or replace the file with the distributed one.")
+            rows[row[key].strip()] = row
+        return rows
