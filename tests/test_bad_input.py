@@ -111,7 +111,7 @@ def test_interrupted_export_leaves_nothing(corpus, tmp_path, monkeypatch):
     def fail(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(export_module, "_write_card", fail)
+    monkeypatch.setattr(export_module, "write_card", fail)
     with pytest.raises(KeyboardInterrupt):
         ser_hub.export_corpus("urdu", corpus, tmp_path / "out", cache_dir=str(tmp_path / "cache"))
     assert sorted(path.name for path in tmp_path.iterdir()) == ["URDU-Dataset", "cache"]

@@ -12,7 +12,6 @@ and ``push_to_hub`` uploads it as it is.
 
 from __future__ import annotations
 
-import re
 import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -26,36 +25,24 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from datasets.info import DatasetInfosDict
 from datasets.io.parquet import get_parquet_column_options
-from huggingface_hub import DatasetCard, DatasetCardData, HfApi
+from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError
 from tqdm.auto import tqdm
 
-from . import audio, labels
+from . import audio
+from .cards import card_protocols, dataset_card, write_card
 from .concurrency import ordered_map
 from .corpora import PreparedCorpus, prepare_corpus
 from .errors import SerHubError
-from .splits import DEFAULT_EXPORT_PROTOCOLS, PROTOCOL_HELP
 
 MAX_SHARD_BYTES = 500 * 2**20
+NO_SPLIT = "_"
 ROWS_PER_GROUP = 100  # parquet row group of an audio dataset, as datasets writes them
-# Hub licence identifiers for the licence names corpora are published under; anything else is "other".
-_HUB_LICENSES = {
-    "cc-by-4.0", "cc-by-sa-4.0", "cc-by-nc-4.0", "cc-by-nc-sa-4.0", "cc-by-nc-nd-4.0", "cc-by-nd-4.0", "cc0-1.0",
-    "mit", "apache-2.0", "odbl", "cc-by-3.0", "cc-by-nc-sa-3.0", "cc-by-sa-3.0", "gpl-3.0", "unknown",
-}
-
-
-def hub_license(text: str) -> str:
-    """The Hub licence id of a licence name such as 'CC BY-NC-SA 4.0', or 'other'."""
-    candidate = "-".join(text.lower().replace("_", " ").split()).replace("--", "-")
-    return candidate if candidate in _HUB_LICENSES else "other"
-
-
 def export_corpus(
     name: str,
     data_dir: str,
     out_dir: str,
-    protocols: Sequence[str] = DEFAULT_EXPORT_PROTOCOLS,
+    protocols: Sequence[str] | None = None,
     *,
     cache_dir: str | None = None,
     sampling_rate: int | None = 16000,
@@ -65,32 +52,31 @@ def export_corpus(
     **config: Any,
 ) -> Path:
     """Write ``out_dir`` with one config per split protocol, sharing one copy of the audio, and a README.md dataset
-    card; returns its path.
+    card; returns its path. ``protocols`` default to those of the corpus's card (`ser_hub.cards.card_protocols`).
 
     The folder is written under a temporary name and renamed at the end: an interrupted export leaves nothing behind.
     """
     out = Path(out_dir).expanduser().resolve()
     if out.exists() and any(out.iterdir()) and not overwrite:
         raise SerHubError(f"{out} exists and is not empty; choose another --out or pass overwrite=True (--overwrite).")
-    if not protocols:
+    if protocols is not None and not protocols:
         raise SerHubError("export needs at least one split protocol.")
-    protocols = list(dict.fromkeys(protocols))
     prepared = prepare_corpus(name, data_dir, cache_dir=cache_dir, sampling_rate=sampling_rate, progress=progress,
                               **config)
+    protocols = list(dict.fromkeys(protocols or card_protocols(prepared.spec)))
     partitions = {protocol: prepared.partition(protocol) for protocol in protocols}
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
         groups = shared_groups(partitions, len(prepared.table))
         written = _write_groups(prepared, groups, staging, max_shard_bytes, progress)
-        data_files, infos = {}, DatasetInfosDict()
+        infos = DatasetInfosDict()
         for index, (protocol, partition) in enumerate(partitions.items()):
             members = {split: [signature for signature in groups if signature[index] == split] for split in partition}
-            data_files[protocol] = {split: [file for signature in signatures for file in written[signature].files]
-                                    for split, signatures in members.items()}
             infos[protocol] = _info_of(prepared.table.features, members, written, staging)
         builds = {protocol: prepared.build_record(protocol, partition) for protocol, partition in partitions.items()}
-        _write_card(staging / "README.md", prepared.spec, infos, builds, data_files)
+        layout = {protocol: list(partition) for protocol, partition in partitions.items()}
+        write_card(staging / "README.md", dataset_card(prepared.spec, layout, builds, infos))
         if out.exists():
             shutil.rmtree(out)
         staging.rename(out)
@@ -101,14 +87,17 @@ def export_corpus(
 
 def shared_groups(partitions: dict[str, dict[str, list[int]]], num_rows: int) -> dict[tuple[str, ...], list[int]]:
     """Rows grouped by the split they are in under every protocol: (split in the first protocol, split in the second,
-    ...) -> the rows, groups in the order of their first row, rows in corpus order."""
-    split_of = np.empty((len(partitions), num_rows), dtype=object)
+    ...) -> the rows, groups in the order of their first row, rows in corpus order. A row in no split of a protocol
+    (EmoBox leaves some out) has `_` there; rows in no split of any protocol are not exported."""
+    split_of = np.full((len(partitions), num_rows), NO_SPLIT, dtype=object)
     for index, partition in enumerate(partitions.values()):
         for split, rows in partition.items():
             split_of[index, rows] = split
     groups: dict[tuple[str, ...], list[int]] = {}
     for row in range(num_rows):
-        groups.setdefault(tuple(split_of[:, row]), []).append(row)
+        signature = tuple(split_of[:, row])
+        if any(split != NO_SPLIT for split in signature):
+            groups.setdefault(signature, []).append(row)
     return groups
 
 
@@ -189,99 +178,6 @@ def _info_of(features: datasets.Features, members: dict[str, list[tuple[str, ...
     info.download_size = sum((folder / file).stat().st_size for file in files)
     info.dataset_size = sum(split.num_bytes for split in info.splits.values())
     return info
-
-
-def _write_card(path: Path, spec, infos: DatasetInfosDict, builds: dict, data_files: dict) -> None:
-    license_id = hub_license(spec.license)
-    card_data = DatasetCardData(
-        pretty_name=spec.title,
-        language=[spec.language.split("-")[0]],
-        license=license_id,
-        task_categories=["audio-classification"],
-        tags=["speech-emotion-recognition", "ser-hub", spec.name],
-        configs=[
-            {
-                "config_name": protocol,
-                **({"default": True} if index == 0 else {}),
-                "data_files": [{"split": split, "path": files} for split, files in splits.items()],
-            }
-            for index, (protocol, splits) in enumerate(data_files.items())
-        ],
-        **({"license_name": re.sub(r"[^a-z0-9]+", "-", spec.license.lower()).strip("-")[:64], "license_link": spec.homepage}
-           if license_id == "other" else {}),
-    )
-    infos.to_dataset_card_data(card_data)
-    DatasetCard(f"---\n{card_data.to_yaml()}\n---\n{_card_body(spec, builds)}").save(path)
-
-
-def _card_body(spec, builds: dict) -> str:
-    mapping_rows = "\n".join(
-        f"| {native} | {unified} | {' / '.join(value or '—' for value in spec.arousal_valence(native))} |"
-        for native, unified in spec.label_mapping().items()
-    )
-    protocol_sections = []
-    for protocol, build in builds.items():
-        rows = "\n".join(
-            f"| {split} | {info['num_utterances']} | {info['num_speakers']} | `{info['sha256_sorted_ids']}` |"
-            for split, info in build["splits"].items()
-        )
-        protocol_sections.append(
-            f"### `{protocol}`\n\n{PROTOCOL_HELP.get(protocol, PROTOCOL_HELP['kfold-K'])}\n\n"
-            f"| split | utterances | speakers | sha256 of sorted ids (16 hex) |\n|---|---|---|---|\n{rows}\n"
-        )
-    skipped = builds[next(iter(builds))]["skipped"]
-    skipped_text = "\n".join(f"- `{skip['file']}`: {skip['reason']}" for skip in skipped) or "None."
-    notes = "\n".join(f"- {note}" for note in spec.notes) or "None."
-    first = next(iter(builds))
-    return f"""
-# {spec.title}
-
-{spec.description}
-
-Prepared with [ser-hub](https://github.com/ser-hub) from the corpus exactly as its authors distribute it
-({spec.access}; homepage: {spec.homepage}). Licence of the data: {spec.license}.
-
-```python
-from datasets import load_dataset
-
-dataset = load_dataset("ser-hub/{spec.name}", "{first}")
-```
-
-## Schema
-
-Audio is mono at the configured sampling rate (16 kHz by default), resampled once with soxr and stored losslessly (FLAC).
-The audio is stored once for every config: each shard under `data/` holds the utterances that share their split in every
-config (its name lists those splits, in the order of the configs below), and each config lists the shards of each of its
-splits, so loading a second config reuses the files of the first. Rows of a split come shard by shard.
-Columns: `audio`, `file` (path in the original corpus), `corpus`, `utterance_id`, `speaker_id`, `gender`, `language`,
-`native_label` (the corpus's own classes), `emotion` (unified 8 classes: {", ".join(labels.EMOTIONS)}), `arousal`, `valence`
-(EmoSet Table 2; -1 where the label has no entry), `duration` (seconds, of the original file){", " if spec.extras else ""}{", ".join(f"`{extra}`" for extra in spec.extras)}.
-
-## Label mapping
-
-| native label | unified emotion | arousal / valence |
-|---|---|---|
-{mapping_rows}
-
-## Split protocols
-
-Every split is deterministic; the hash lets anyone check they use the same utterances.
-
-{chr(10).join(protocol_sections)}
-## Notes and known quirks
-
-{notes}
-
-## Files skipped while preparing
-
-{skipped_text}
-
-## Citation
-
-```bibtex
-{spec.citation}
-```
-"""
 
 
 def push_to_hub(folder: str | Path, repo_id: str, *, private: bool = False, token: str | None = None) -> str:

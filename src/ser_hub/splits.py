@@ -21,7 +21,6 @@ import numpy as np
 from .errors import CorpusError
 
 DEFAULT_PROTOCOL = "speaker-independent"
-DEFAULT_EXPORT_PROTOCOLS = (DEFAULT_PROTOCOL, "serab")
 
 
 def protocol_family(protocol: str) -> str:
@@ -37,7 +36,7 @@ PROTOCOL_HELP = {
     "loso": "one fold per speaker (per session for IEMOCAP): leave one speaker out.",
     "stratified": "train/test/validation 75/15/10 % stratified by gender and emotion, utterance level: NOT speaker-independent.",
     "official": "the corpus's own partition (only where it defines one).",
-    "emobox": "the EmoBox benchmark's published folds: fold_1..fold_K (test sets) or train/validation/test.",
+    "emobox": "EmoBox's published folds: fold_1..fold_K (test sets; train on the others) or train/validation/test.",
 }
 _KFOLD = re.compile(r"kfold-(\d+)")
 

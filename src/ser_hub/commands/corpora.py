@@ -12,7 +12,8 @@ import json
 
 from tabulate import tabulate
 
-from ..splits import DEFAULT_EXPORT_PROTOCOLS, DEFAULT_PROTOCOL, protocols_help
+from ..errors import SerHubError
+from ..splits import DEFAULT_PROTOCOL, protocols_help
 
 
 def _option(text: str) -> tuple[str, object]:
@@ -92,16 +93,33 @@ def run_audit(args) -> None:
 
 
 def run_export(args) -> None:
+    from ..cards import card_protocols
     from ..corpora import corpus_info
     from ..export import export_corpus, push_to_hub
 
-    out = export_corpus(args.name, args.data_dir, args.out, args.protocol or DEFAULT_EXPORT_PROTOCOLS,
+    spec = corpus_info(args.name)
+    protocols = args.protocol or card_protocols(spec)
+    out = export_corpus(args.name, args.data_dir, args.out, protocols,
                         cache_dir=args.cache_dir, sampling_rate=args.sampling_rate, overwrite=args.overwrite,
                         progress=not args.quiet, **dict(args.option))
-    print(f"exported {corpus_info(args.name).name} to {out}")
-    print(f"load it with: datasets.load_dataset({str(out)!r}, {(args.protocol or DEFAULT_EXPORT_PROTOCOLS)[0]!r})")
+    print(f"exported {spec.name} to {out}")
+    print(f"load it with: datasets.load_dataset({str(out)!r}, {protocols[0]!r})")
     if args.push_to_hub:
         print(f"pushed to {push_to_hub(out, args.push_to_hub, private=args.private)}")
+
+
+def run_card(args) -> None:
+    from pathlib import Path
+
+    from ..cards import template_card, write_card
+    from ..corpora import REGISTRY, corpus_info
+
+    names = [name for name in sorted(REGISTRY) if name != "folder"] if args.all else args.names
+    if not names:
+        raise SerHubError("name the corpora whose cards to write, or pass --all.")
+    for name in names:
+        spec = corpus_info(name)
+        print(f"wrote {write_card(Path(args.out) / spec.name / 'README.md', template_card(spec))}")
 
 
 def register(subparsers) -> None:
@@ -137,9 +155,18 @@ def register(subparsers) -> None:
     _corpus_arguments(export)
     export.add_argument("--out", required=True, help="output folder (Hub dataset repository layout)")
     export.add_argument("--protocol", action="append",
-                        help=f"split protocol(s) to export as configs (default {', '.join(DEFAULT_EXPORT_PROTOCOLS)}; "
-                        "see below)")
+                        help="split protocol(s) to export as configs (default: those of the corpus's card — "
+                        "speaker-independent, serab, official and emobox where it has and supports them; see below)")
     export.add_argument("--overwrite", action="store_true", help="replace an existing non-empty --out folder")
     export.add_argument("--push-to-hub", metavar="REPO", help="also upload to this Hub dataset repository")
     export.add_argument("--private", action="store_true", help="create the Hub repository as private")
     export.set_defaults(run=run_export)
+
+    card = subparsers.add_parser("card", help="write corpora's Hub dataset cards from their definitions",
+                                 description="Write datasets/<corpus>/README.md, a corpus's Hub dataset card, from its "
+                                 "definition alone (the configs as `ser-hub export` writes them); an export writes "
+                                 "the same card with the numbers of your copy.")
+    card.add_argument("names", nargs="*", metavar="CORPUS", help="corpus names or definition files")
+    card.add_argument("--all", action="store_true", help="every registered corpus")
+    card.add_argument("--out", default="datasets", help="folder of the cards (default datasets)")
+    card.set_defaults(run=run_card)
