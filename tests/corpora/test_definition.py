@@ -250,9 +250,10 @@ def test_definition_errors_for_the_file_itself(tmp_path):
 
 
 def test_an_unknown_corpus_name_points_to_definition_files():
-    with pytest.raises(CorpusError, match=r"unknown corpus 'ased'; known corpora: .* A corpus of your own loads from a "
-                       r"definition file: pass its path \(e\.g\. mycorpus\.yaml\); `ser-hub corpora --show urdu`"):
-        corpus_info("ased")
+    with pytest.raises(CorpusError, match=r"unknown corpus 'no_such_corpus'; known corpora: .* A corpus of your own "
+                       r"loads from a definition file: pass its path \(e\.g\. mycorpus\.yaml\); "
+                       r"`ser-hub corpora --show urdu`"):
+        corpus_info("no_such_corpus")
 
 
 # -- protocols a corpus supports, its own partitions, per-file languages, corpora listed without a reader -------------
