@@ -97,7 +97,12 @@ def convert_byol_checkpoint(checkpoint: str | os.PathLike, variant: str, output_
     model.config.auto_map = {
         "AutoModelForAudioClassification": f"modeling_byol.{ByolForSequenceClassification.__name__}"
     }
+    return write_model_folder(output_dir, model, feature_extractor)
 
+
+def write_model_folder(output_dir: Path, model, feature_extractor) -> Path:
+    """Save `model` and `feature_extractor` into a temporary folder beside `output_dir`, then rename it: a failure
+    or an interruption leaves nothing behind."""
     output_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.", dir=output_dir.parent))
     staging.chmod(0o755)
