@@ -286,6 +286,49 @@ def test_the_language_may_come_from_each_file(tmp_path):
     assert corpus_info(str(definition)).languages == ("en", "it")
 
 
+def test_the_language_may_be_mapped_from_a_code_in_the_files(levels, tmp_path):
+    definition = tmp_path / "by_speaker.yaml"
+    speakers = {speaker: "zh" if int(speaker[-1]) <= 3 else "en" for speaker in LEVEL_SPEAKERS}
+    definition.write_text(LEVELS.replace("language: am", "language: {value: '{speaker}', map: %s}" % speakers))
+    rows = rows_by_id(load(definition, levels[1], tmp_path, "kfold-3"))
+    assert {row["speaker_id"]: row["language"] for row in rows.values()} == speakers
+    assert corpus_info(str(definition)).languages == ("zh", "en")
+    del speakers["spk06"]
+    definition.write_text(LEVELS.replace("language: am", "language: {value: '{speaker}', map: %s}" % speakers))
+    with pytest.raises(CorpusError, match=r"recordings/spk06_02_0_t01\.wav: 'spk06' has no entry in `language\.map` "
+                                          r"of .*by_speaker\.yaml \(it maps 'spk01', .*\); add it\."):
+        load(definition, levels[1], tmp_path / "cache", "kfold-3")
+
+
+def test_annotation_tables_may_separate_their_fields_with_another_character(tmp_path):
+    files = [f"cleaned/rec_{index}.wav" for index in range(12)]
+    root = write_corpus(tmp_path / "Pipes", files, 16000, seconds=0.5)
+    lines = ["id|emotion|audio_recording|user_id"] + [
+        f"{index}|{'Happy' if index % 2 else 'Sad'}|wavs/rec_{index}.wav|{index % 4}" for index in range(12)]
+    (root / "metadata.csv").write_text("\n".join(lines) + "\n")
+    definition = tmp_path / "pipes.yaml"
+    text = """name: pipes
+title: Pipes
+language: en
+files: {pattern: 'cleaned/(?P<recording>rec_\\d+)\\.wav'}
+tables:
+  meta: {path: metadata.csv, key: audio_recording, match: "wavs/{recording}.wav", delimiter: "|"}
+label: "{meta[emotion]}"
+speaker: "{meta[user_id]}"
+labels: {Happy: happy, Sad: sad}
+"""
+    definition.write_text(text)
+    rows = rows_by_id(load(definition, root, tmp_path, "kfold-2"))
+    assert {name: (row["native_label"], row["speaker_id"]) for name, row in rows.items()} == {
+        f"rec_{index}": ("happy" if index % 2 else "sad", str(index % 4)) for index in range(12)}
+    definition.write_text(text.replace('delimiter: "|"', 'delimiter: "||"'))
+    with pytest.raises(CorpusError, match=r"`tables\.meta\.delimiter` is '\|\|', not one character"):
+        corpus_info(str(definition))
+    definition.write_text(text.replace('delimiter: "|"', 'delimiter: "|", reader: lines'))
+    with pytest.raises(CorpusError, match=r"`tables\.meta\.delimiter` is given for a lines file"):
+        corpus_info(str(definition))
+
+
 def test_a_corpus_without_a_reader_is_listed_and_says_how_to_read_a_copy(tmp_path, capsys):
     definition = tmp_path / "aibo.yaml"
     definition.write_text("name: aibo\ntitle: FAU Aibo Emotion Corpus\nlanguage: de\nstatus: no reader\n"

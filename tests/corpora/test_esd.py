@@ -39,7 +39,8 @@ LISTED = covering_subset([u for u in reference("esd")["utterances"]
 def expected(utterance: dict) -> dict:
     speaker, folder, _ = utterance["path"].split("/")
     return {"file": utterance["path"], "corpus": "esd", "speaker_id": speaker,
-            "gender": "male" if int(speaker) in MALE else "female", "language": "und", "native_label": LABELS[folder][0],
+            "gender": "male" if int(speaker) in MALE else "female", "language": "zh" if int(speaker) <= 10 else "en",
+            "native_label": LABELS[folder][0],
             "emotion": LABELS[folder][1], "arousal": LABELS[folder][2], "valence": LABELS[folder][3], "part": ""}
 
 

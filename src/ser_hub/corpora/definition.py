@@ -6,7 +6,7 @@ way of finding the files are required)::
 
     name: ased                       # registry-style name: lowercase letters, digits, underscores
     title: Amharic Speech Emotion Dataset (ASED)
-    language: am                     # BCP-47 tag of the speech
+    language: am                     # BCP-47 tag of the speech; or "{lang}", or {value: "{speaker}", map: {"01": zh}}
     license: CC BY 4.0               # as the authors state it (a Hub licence id is derived when there is one)
     homepage: https://...
     access: public download
@@ -103,7 +103,7 @@ _KEYS = {
     "notes", "status", "languages",
 }
 _FILES_KEYS = {"pattern", "label_from", "metadata", "channels", "extensions", "example", "exclude"}
-_METADATA_KEYS = {"path", "format", "file_column", "file", "start", "end", "values"}
+_METADATA_KEYS = {"path", "format", "file_column", "file", "start", "end", "values", "delimiter"}
 _SPLITS_KEYS = {"serab_key", "serab_proportions", "fold_key", "official", "supports", "reason"}
 _PROTOCOLS = ("speaker-independent", "serab", "kfold", "loso", "stratified", "official", "emobox")
 _SPLIT_NAME = re.compile(r"[a-z][a-z0-9_]*")
@@ -206,10 +206,12 @@ def parse_definition(document: Any, where: str) -> CorpusSpec:
     extras.update({column: _extra(check, column, value) for column, value in check.mapping(
         document.get("extras", {}), "extras").items()})
     splits = check.mapping(document.get("splits", {}), "splits", _SPLITS_KEYS)
+    language, language_map = _language(check, document["language"])
     spec = CorpusSpec(
         name=name,
         title=check.text(document["title"], "title"),
-        language=check.template(document["language"], "language"),
+        language=language,
+        language_map=language_map,
         pattern=pattern.pattern,
         labels=labels_,
         homepage=check.text(document.get("homepage", ""), "homepage"),
@@ -371,6 +373,8 @@ def _metadata_source(check: _Checker, value: Any, key: str) -> Metadata:
     if ("start" in section) != ("end" in section):
         raise check.error(key, "gives only one of `start` and `end`", "a segment needs both fields")
     optional = {name: check.text(section[name], f"{key}.{name}") for name in ("start", "end") if name in section}
+    if "delimiter" in section:
+        optional["delimiter"] = _delimiter(check, section["delimiter"], format, key)
     return Metadata(
         path, file_column=None if "file" in section else check.text(section.get("file_column", "file_name"),
                                                                       f"{key}.file_column"),
@@ -396,7 +400,7 @@ def _channels(check: _Checker, value: Any) -> tuple[Channel, ...]:
 
 def _table(check: _Checker, name: str, value: Any) -> Table:
     key = f"tables.{name}"
-    section = check.mapping(value, key, {"path", "key", "match", "reader", "required"})
+    section = check.mapping(value, key, {"path", "key", "match", "reader", "required", "delimiter"})
     reader = check.text(section.get("reader", "csv"), f"{key}.reader")
     path = check.text(section["path"], f"{key}.path") if "path" in section else None
     if reader == "textgrid":
@@ -413,7 +417,18 @@ def _table(check: _Checker, name: str, value: Any) -> Table:
                           f"use one of {', '.join((*readers.FORMATS, 'textgrid'))}, or a built-in reader "
                           "`<module>.<function>` with a `match`")
     return Table(check.text(section.get("match", ""), f"{key}.match"), path, section.get("key"), reader,
-                 check.boolean(section.get("required", "true"), f"{key}.required"))
+                 check.boolean(section.get("required", "true"), f"{key}.required"),
+                 _delimiter(check, section["delimiter"], reader, key) if "delimiter" in section else ",")
+
+
+def _delimiter(check: _Checker, value: Any, format: str, key: str) -> str:
+    """The field separator of a CSV annotation file (`|`, a tab written "\\t", ...)."""
+    delimiter = check.text(value, f"{key}.delimiter")
+    if format != "csv":
+        raise check.error(f"{key}.delimiter", f"is given for a {format} file", "leave it out: only CSV has one")
+    if len(delimiter) != 1:
+        raise check.error(f"{key}.delimiter", f"is {delimiter!r}, not one character", 'write e.g. "|" or "\\t"')
+    return delimiter
 
 
 def _extra(check: _Checker, column: str, value: Any) -> Extra:
@@ -493,11 +508,24 @@ def _supports(check: _Checker, value: Any) -> tuple[str, ...] | None:
     return protocols
 
 
+def _language(check: _Checker, value: Any) -> tuple[str, dict[str, str] | None]:
+    """`language`: one tag, a format string, or {value, map} from a code in the files (a speaker number) to a tag."""
+    if isinstance(value, str):
+        return check.template(value, "language"), None
+    section = check.mapping(value, "language", {"value", "map"}, required=("value", "map"))
+    mapping = {code: check.text(tag, f"language.map.{code}")
+               for code, tag in check.mapping(section["map"], "language.map").items()}
+    return check.template(section["value"], "language.value"), mapping
+
+
 def _languages(check: _Checker, document: Mapping[str, Any]) -> tuple[str, ...]:
-    """The languages of the corpus (for cards): `languages`, else `language` when it is one tag."""
+    """The languages of the corpus (for cards): `languages`, else those of `language.map`, else `language` when it
+    is one tag."""
     if "languages" in document:
         return tuple(check.text(item, "languages") for item in check.sequence(document["languages"], "languages"))
     language = document["language"]
+    if isinstance(language, Mapping):
+        return tuple(dict.fromkeys(language["map"].values()))
     if "{" in language:
         raise check.error("languages", "is missing although `language` depends on each file",
                           "list the corpus's languages, e.g. languages: [en, it]")

@@ -27,11 +27,12 @@ def format_of(path: str) -> str:
     return {"json": "json", "yaml": "yaml", "yml": "yaml", "txt": "lines", "lst": "lines"}.get(suffix, "csv")
 
 
-def rows(text: str, format: str, where: str) -> list[dict[str, str]]:
-    """The rows of an annotation file. JSON and YAML hold a list of objects, or an object of objects (then each row
-    also has `key`, its key); `lines` gives one row per non-empty line, `{"line": ...}`."""
+def rows(text: str, format: str, where: str, delimiter: str = ",") -> list[dict[str, str]]:
+    """The rows of an annotation file. CSV has a header row (fields separated by `delimiter`); JSON and YAML hold a
+    list of objects, or an object of objects (then each row also has `key`, its key); `lines` gives one row per
+    non-empty line, `{"line": ...}`."""
     if format == "csv":
-        return [dict(row) for row in csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))]
+        return [dict(row) for row in csv.DictReader(io.StringIO(text.removeprefix("\ufeff")), delimiter=delimiter)]
     if format == "lines":
         return [{"line": line.strip()} for line in text.splitlines() if line.strip()]
     try:

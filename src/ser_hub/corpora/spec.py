@@ -64,6 +64,7 @@ class Metadata:
     start: str | None = None
     end: str | None = None
     values: Mapping[str, str] = field(default_factory=dict)
+    delimiter: str = ","
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,7 @@ class Table:
     key: str | None = None
     reader: str = "csv"
     required: bool = True
+    delimiter: str = ","
 
     @property
     def beside_each_file(self) -> bool:
@@ -189,6 +191,7 @@ class CorpusSpec:
     support_reason: str = ""
     status: str = "available"
     languages: tuple[str, ...] = ()
+    language_map: Mapping[str, str] | None = None
     strict: bool = False
     notes: tuple[str, ...] = ()
     definition_file: str | None = None
@@ -409,7 +412,7 @@ class CorpusSpec:
             "speaker_id": speaker,
             "gender": self.gender_map.get(gender_code, normalise_gender(gender_code)),
             "_gender_code": gender_code,
-            "language": self._format(self.language, groups, "language"),
+            "language": self._language(groups),
             "_code": self._format(self.label, groups, "label"),
         }
         for name, extra in self.extras.items():
@@ -477,6 +480,10 @@ class CorpusSpec:
                 f"{groups.get('path', 'a file')} does not have; its groups are {', '.join(sorted(groups))}."
             ) from None
 
+    def _language(self, groups: Mapping[str, Any]) -> str:
+        language = self._format(self.language, groups, "language")
+        return self._mapped(self.language_map, language, "language.map", groups["path"]) if self.language_map else language
+
     def _mapped(self, mapping: Mapping[str, str], value: str, key: str, path: str) -> str:
         if value not in mapping:
             raise CorpusError(
@@ -502,7 +509,8 @@ class CorpusSpec:
             return None
         rows: dict[str, list[dict[str, str]]] = {}
         for metadata in self.metadata:
-            for path, row in self._annotation_rows(source, root, metadata.path, metadata.format, "files.metadata"):
+            for path, row in self._annotation_rows(source, root, metadata.path, metadata.format,
+                                                   "files.metadata", metadata.delimiter):
                 row = {**row, **metadata.values}
                 if metadata.file is not None:
                     relative = self._format(metadata.file, row, "files.metadata.file")
@@ -515,7 +523,8 @@ class CorpusSpec:
                 rows.setdefault(relative, []).append(row)
         return rows
 
-    def _annotation_rows(self, source: CorpusSource, root: str, pattern: str, format: str, key: str):
+    def _annotation_rows(self, source: CorpusSource, root: str, pattern: str, format: str, key: str,
+                         delimiter: str = ","):
         """(path, row) of every row of the annotation files matching `pattern` (relative to the corpus root), each
         row with the group `annotation`, its file's name without extension."""
         paths = [path for path in source.paths if fnmatch.fnmatchcase(path, root + pattern)]
@@ -526,7 +535,7 @@ class CorpusSpec:
             )
         for path in paths:
             annotation = PurePosixPath(path).stem
-            for row in readers.rows(source.read_text(path, encoding="utf-8-sig"), format, path):
+            for row in readers.rows(source.read_text(path, encoding="utf-8-sig"), format, path, delimiter):
                 yield path, {**row, "annotation": annotation}
 
     def _table_rows(self, name: str, table: Table, source: CorpusSource, root: str) -> dict[str, Mapping[str, Any]] | None:
@@ -536,7 +545,8 @@ class CorpusSpec:
             module, _, function = table.reader.rpartition(".")
             return getattr(importlib.import_module(f"{__package__}.{module}"), function)(source, root)
         rows = {}
-        for path, row in self._annotation_rows(source, root, table.path, table.reader, f"tables.{name}"):
+        for path, row in self._annotation_rows(source, root, table.path, table.reader, f"tables.{name}",
+                                             table.delimiter):
             key = table.key or "line"
             if key not in row:
                 raise CorpusError(f"{path} has no field {key!r} (its fields: {sorted(row)}); fix `tables.{name}.key` "
