@@ -207,3 +207,69 @@ def plot_serab_scores(
 ) -> Path:
     """Write `serab_scores_figure` as a PNG."""
     return _save_png(serab_scores_figure(scores, chance, intervals, title, figsize), path, dpi)
+
+
+def timeline_figure(
+    start: Sequence[float],
+    end: Sequence[float],
+    labels: Sequence[str] | None = None,
+    values: Mapping[str, Sequence[float]] | None = None,
+    classes: Sequence[str] | None = None,
+    title: str = "Predictions over time",
+    figsize: tuple[float, float] = (10.0, 3.0),
+) -> Figure:
+    """A recording's per-window predictions over time (seconds), from the `speech-emotion-recognition` pipeline.
+
+    Classification (`labels`, one per window): each window is a bar from its start to its end on the row of its label,
+    half transparent so that overlapping windows show darker; the rows are `classes` in their order (the model's
+    classes, so every recording gets the same rows), by default the labels in order of appearance. Regression
+    (`values`, {dimension: one value per window}): each dimension is a line through the windows' centres, with each
+    window's span drawn as a horizontal segment at its value.
+    """
+    start, end = np.asarray(start, dtype=float), np.asarray(end, dtype=float)
+    if (labels is None) == (values is None):
+        raise ReportError("pass either labels (a classifier's) or values (a regression head's), not both or neither.")
+    series = [labels] if labels is not None else list(values.values())
+    if len(start) == 0 or len(end) != len(start) or any(len(column) != len(start) for column in series):
+        raise ReportError(f"{len(start)} starts, {len(end)} ends and {[len(column) for column in series]} predictions: "
+                          "pass one of each per window, at least one window.")
+    figure = Figure(figsize=figsize, layout="constrained")
+    axes = figure.add_subplot()
+    colours = colormaps["tab10"]
+    if labels is not None:
+        rows = list(classes) if classes is not None else list(dict.fromkeys(labels))
+        unknown = sorted(set(labels) - set(rows))
+        if unknown:
+            raise ReportError(f"labels {unknown} are not among the classes {rows}: pass every class.")
+        indices = [rows.index(label) for label in labels]
+        axes.barh(indices, end - start, left=start, height=0.8, alpha=0.5,
+                  color=[colours(index % colours.N) for index in indices])
+        axes.set_yticks(range(len(rows)), rows)
+        axes.set_ylim(-0.5, len(rows) - 0.5)
+        axes.set_ylabel("label")
+    else:
+        for index, (name, column) in enumerate(values.items()):
+            colour = colours(index % colours.N)
+            axes.hlines(column, start, end, colors=[colour], linewidth=2, alpha=0.5)
+            axes.plot((start + end) / 2, column, marker="o", markersize=3, color=colour, label=name)
+        axes.set_ylabel("value")
+        axes.legend(loc="upper left", bbox_to_anchor=(1, 1))
+    axes.set_xlim(float(start.min()), float(end.max()))
+    axes.set_xlabel("time (s)")
+    axes.set_title(title)
+    return figure
+
+
+def plot_timeline(
+    start: Sequence[float],
+    end: Sequence[float],
+    path: str | os.PathLike,
+    labels: Sequence[str] | None = None,
+    values: Mapping[str, Sequence[float]] | None = None,
+    classes: Sequence[str] | None = None,
+    title: str = "Predictions over time",
+    figsize: tuple[float, float] = (10.0, 3.0),
+    dpi: int = 100,
+) -> Path:
+    """Write `timeline_figure` as a PNG (figsize × dpi pixels: 1000 × 300 by default)."""
+    return _save_png(timeline_figure(start, end, labels, values, classes, title, figsize), path, dpi)
