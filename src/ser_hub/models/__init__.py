@@ -9,6 +9,9 @@ The hook watches the `transformers` package, not its auto modules: transformers 
 half-imported modules (`modeling_utils`, `modeling_layers`), where the model code cannot be imported yet. For the same
 reason a family imports nothing that imports transformers itself (peft loads only when LoRA is used): such a package
 may be half-imported when its import of transformers fires the hook.
+
+The `speech-emotion-recognition` pipeline (`ser_hub.pipelines`) registers with transformers' pipeline registry the
+same way, once `transformers.pipelines` is imported (which `transformers.pipeline(...)` does first).
 """
 
 import importlib
@@ -59,6 +62,12 @@ def import_families(_transformers) -> None:
         importlib.import_module(f"{__name__}.{family}")
 
 
+def register_pipeline(_pipelines) -> None:
+    """Register the `speech-emotion-recognition` task (the post-import hook of `transformers.pipelines`)."""
+    importlib.import_module("ser_hub.pipelines").register()
+
+
 for _family in FAMILIES:
     wrapt.register_post_import_hook(register_family, f"{__name__}.{_family}")
 wrapt.register_post_import_hook(import_families, "transformers")
+wrapt.register_post_import_hook(register_pipeline, "transformers.pipelines")
