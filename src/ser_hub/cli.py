@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "ser_hub.commands.benchmark",
     "ser_hub.commands.convert",
     "ser_hub.commands.demo",
+    "ser_hub.commands.predict",
 ]
 EXAMPLES = """examples:
   ser-hub corpora                                          the corpora ser-hub reads
@@ -29,6 +30,7 @@ EXAMPLES = """examples:
   ser-hub audit urdu --data-dir URDU-Dataset               splits, classes, leaks and confounds of a corpus
   ser-hub export mycorpus.yaml --data-dir MyCorpus --out hub/mycorpus
   ser-hub benchmark serab --model byol-s-512 --corpus urdu=URDU-Dataset --corpus mycorpus.yaml=MyCorpus --out runs/serab
+  ser-hub predict recordings/ --model runs/finetuned --out preds.csv --window 4 --hop 2
 """
 
 
