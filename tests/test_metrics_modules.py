@@ -13,7 +13,7 @@ from evaluate.loading import get_imports
 from ser_hub.metrics import MCNEMAR_EXACT, MetricInputError
 
 METRICS = Path(__file__).resolve().parents[1] / "metrics"
-MODULES = ("uar", "serab", "ood_matrix", "mcnemar")
+MODULES = ("uar", "serab", "ood_matrix", "mcnemar", "ccc")
 
 
 def load(name: str, evaluate_load=evaluate.load):

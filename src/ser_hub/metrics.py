@@ -2,7 +2,8 @@
 
 F1 comes from scikit-learn and the statistical tests from scipy. Recall, accuracy and the confusion matrix are
 counted from one numpy confusion matrix (equal to scikit-learn's, as the tests check) so that thousands of
-bootstrap resamples stay cheap. On top: the benchmark reductions of the seed papers (SERAB UM/WM/GM, the SER Evals
+bootstrap resamples stay cheap. Dimensional scores (Lin's concordance correlation coefficient, Pearson's r, MSE)
+are numpy moments. On top: the benchmark reductions of the seed papers (SERAB UM/WM/GM, the SER Evals
 out-of-domain matrix), speaker-level bootstrap intervals and the logit adjustment of SER Evals, with input checks
 that name the input, the problem and the fix.
 """
@@ -174,6 +175,83 @@ def recognition_rates(predictions, references, labels=None, average_over: str = 
     `labels` and `average_over` as in `classification_scores`."""
     predictions, references, labels = _classification_inputs(predictions, references, labels)
     return _rates(_confusion_matrix(predictions, references, labels), average_over)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# dimensional (continuous) scores
+
+
+def _score_arrays(predictions, references) -> tuple[np.ndarray, np.ndarray]:
+    """Validated scores as float64 arrays of one shape: [utterances] or [utterances, dimensions]."""
+    arrays = []
+    for name, values in (("predictions", predictions), ("references", references)):
+        try:
+            array = np.asarray(values, dtype=float)
+        except (TypeError, ValueError):
+            raise MetricInputError(f"{name} must hold numbers (one score, or one score per dimension, per "
+                                   "utterance).") from None
+        if array.ndim not in (1, 2):
+            raise MetricInputError(f"{name} has shape {array.shape}: give [utterances] or [utterances, dimensions].")
+        require_utterances(**{name: array})
+        if not np.isfinite(array).all():
+            raise MetricInputError(f"{name} holds NaN or infinite scores: every utterance needs a finite score.")
+        arrays.append(array)
+    if arrays[0].shape != arrays[1].shape:
+        raise MetricInputError(
+            f"predictions have shape {arrays[0].shape} but references {arrays[1].shape}: give one score per utterance "
+            "(and dimension) in both."
+        )
+    return arrays[0], arrays[1]
+
+
+def _agreement(predictions: np.ndarray, references: np.ndarray) -> dict[str, np.ndarray]:
+    """CCC, Pearson's r and MSE of each column, from population moments (divided by n); undefined ratios are NaN."""
+    mean_p, mean_r = predictions.mean(axis=0), references.mean(axis=0)
+    var_p, var_r = predictions.var(axis=0), references.var(axis=0)
+    covariance = ((predictions - mean_p) * (references - mean_r)).mean(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return {
+            "ccc": 2 * covariance / (var_p + var_r + (mean_p - mean_r) ** 2),
+            "pearson": covariance / np.sqrt(var_p * var_r),
+            "mse": ((predictions - references) ** 2).mean(axis=0),
+        }
+
+
+def concordance_correlation(predictions, references) -> float:
+    """Lin's concordance correlation coefficient of one series of scores against its references:
+    2·cov(p, r) / (var(p) + var(r) + (mean(p) − mean(r))²), with population moments (divided by n, as Lin 1989).
+
+    1 only for identical series, −1 for a series mirrored about the common mean; unlike Pearson's r it falls when
+    the predictions are shifted or scaled. NaN (undefined, 0/0) when both series are the same constant.
+    """
+    predictions, references = _score_arrays(predictions, references)
+    if predictions.ndim != 1:
+        raise MetricInputError(f"give one score per utterance (a flat sequence), got shape {predictions.shape}; "
+                               "regression_scores scores several dimensions.")
+    return float(_agreement(predictions, references)["ccc"])
+
+
+def regression_scores(predictions, references, dimensions: Sequence | None = None) -> dict:
+    """CCC (`concordance_correlation`), Pearson's r and mean squared error of continuous predictions.
+
+    Inputs are [utterances] (one dimension) or [utterances, dimensions] (e.g. arousal, valence, dominance). Returns
+    `ccc`, `pearson` and `mse`, each the mean over dimensions, and, for two-dimensional inputs or named
+    `dimensions`, `per_dimension`: {name: {ccc, pearson, mse}} (names default to the column indices). Pearson's r is
+    NaN for a constant series, CCC only when both series are the same constant (0/0).
+    """
+    predictions, references = _score_arrays(predictions, references)
+    columns = 1 if predictions.ndim == 1 else predictions.shape[1]
+    if dimensions is not None and len(dimensions) != columns:
+        raise MetricInputError(f"dimensions names {len(dimensions)} dimensions but the scores have {columns}: "
+                               "name each column once.")
+    scores = _agreement(predictions.reshape(len(predictions), columns), references.reshape(len(references), columns))
+    result = {key: float(np.mean(values)) for key, values in scores.items()}
+    if predictions.ndim == 2 or dimensions is not None:
+        names = [_python(name) for name in dimensions] if dimensions is not None else list(range(columns))
+        result["per_dimension"] = {
+            name: {key: float(values[index]) for key, values in scores.items()} for index, name in enumerate(names)
+        }
+    return result
 
 
 # ---------------------------------------------------------------------------------------------------------------------
