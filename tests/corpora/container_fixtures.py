@@ -1,6 +1,6 @@
-"""Fixture files for corpora distributed as video or AAC containers (eNTERFACE'05 AVI, MELD and MER2023 MP4/AVI,
-MEAD M4A), generated with ffmpeg as tests/corpora/test_sources.py does, and the samples a prepared corpus must hold
-for each of them."""
+"""Fixture files for corpora distributed as video, AAC or Opus containers (eNTERFACE'05 AVI, MELD and MER2023
+MP4/AVI, MEAD M4A, EMNS WebM), generated with ffmpeg as tests/corpora/test_sources.py does, and the samples a
+prepared corpus must hold for each of them."""
 
 from __future__ import annotations
 
@@ -11,13 +11,13 @@ import numpy as np
 
 from ser_hub import audio
 
-CODECS = {".avi": "pcm_s16le", ".mp4": "aac", ".m4a": "aac"}
+CODECS = {".avi": "pcm_s16le", ".mp4": "aac", ".m4a": "aac", ".webm": "libopus"}
 
 
 def write_container(path: Path, rate: int, channels: int = 1, seconds: float = 0.4, frequency: float = 300.0,
                     video: bool = True) -> Path:
     """A sine of ``seconds`` at ``rate`` Hz on ``channels`` channels in the container ``path`` names (16-bit PCM in
-    AVI, AAC in MP4/M4A), with a tiny black video track when ``video``."""
+    AVI, AAC in MP4/M4A, Opus in WebM), with a tiny black video track when ``video``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     inputs = ["-f", "lavfi", "-i", f"sine=frequency={frequency}:duration={seconds}:sample_rate={rate}"]
     if video:
