@@ -512,14 +512,16 @@ print(json.dumps({{name: pipeline("speech-emotion-recognition", model=folder)({p
     assert results["emonet"][0]["label"] in ("calm", "loud", "sad")
 
 
+@pytest.mark.parametrize("imports", ["from transformers import pipeline\nimport ser_hub",
+                                     "import ser_hub.pipelines\nfrom transformers import pipeline"],
+                         ids=["transformers-first", "ser_hub.pipelines-first"])
 @pytest.mark.slow
-def test_the_task_registers_when_transformers_pipelines_came_first(tmp_path):
+def test_the_task_registers_in_any_import_order(imports, tmp_path):
     tiny_cvt(num_labels=4, **LABELS).save_pretrained(tmp_path)
     ByolFeatureExtractor().save_pretrained(tmp_path)
     code = f"""
 import numpy as np
-from transformers import pipeline
-import ser_hub
+{imports}
 ser = pipeline("speech-emotion-recognition", model={str(tmp_path)!r})
 print(type(ser).__module__, len(ser(np.ones(24000, np.float32) * 0.1, sampling_rate=48000)))
 """

@@ -345,7 +345,7 @@ class SpeechEmotionRecognitionPipeline(ChunkPipeline):
 
 
 def register() -> None:
-    """Register the task with transformers (`ser_hub.models` calls this once `transformers.pipelines` is imported)."""
+    """Register the task with transformers (`ser_hub.models` calls this once this module is imported)."""
     PIPELINE_REGISTRY.register_pipeline(
         TASK, pipeline_class=SpeechEmotionRecognitionPipeline, pt_model=AutoModelForAudioClassification, type="audio"
     )

@@ -11,7 +11,8 @@ reason a family imports nothing that imports transformers itself (peft loads onl
 may be half-imported when its import of transformers fires the hook.
 
 The `speech-emotion-recognition` pipeline (`ser_hub.pipelines`) registers with transformers' pipeline registry the
-same way, once `transformers.pipelines` is imported (which `transformers.pipeline(...)` does first).
+same way: `transformers.pipelines` (imported by `transformers.pipeline(...)`) imports `ser_hub.pipelines`, which
+registers its task once its own import is complete (it may be what imported `transformers.pipelines`).
 """
 
 import importlib
@@ -62,12 +63,18 @@ def import_families(_transformers) -> None:
         importlib.import_module(f"{__name__}.{family}")
 
 
-def register_pipeline(_pipelines) -> None:
-    """Register the `speech-emotion-recognition` task (the post-import hook of `transformers.pipelines`)."""
-    importlib.import_module("ser_hub.pipelines").register()
+def import_pipelines(_pipelines) -> None:
+    """Import `ser_hub.pipelines`, which then registers its task (the post-import hook of `transformers.pipelines`)."""
+    importlib.import_module("ser_hub.pipelines")
+
+
+def register_pipeline(pipelines) -> None:
+    """Register the `speech-emotion-recognition` task (the post-import hook of `ser_hub.pipelines`)."""
+    pipelines.register()
 
 
 for _family in FAMILIES:
     wrapt.register_post_import_hook(register_family, f"{__name__}.{_family}")
 wrapt.register_post_import_hook(import_families, "transformers")
-wrapt.register_post_import_hook(register_pipeline, "transformers.pipelines")
+wrapt.register_post_import_hook(register_pipeline, "ser_hub.pipelines")
+wrapt.register_post_import_hook(import_pipelines, "transformers.pipelines")
