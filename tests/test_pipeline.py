@@ -465,12 +465,14 @@ def test_predict_errors_are_plain_messages(byol_s, tmp_path, capsys):
         ([str(audio_file), "--model", str(byol_s)], "the saved model is a ByolModel without a trained classification"),
         ([str(tmp_path / "nothing")], f"{tmp_path / 'nothing'}: no such file or folder"),
         ([str(tmp_path / "empty_dir")], "no audio files (.wav, .flac"),
+        ([str(audio_file), "--out", str(tmp_path / "p.xlsx")], "p.xlsx: the table is written as .csv, .json, .md"),
     ]:
         (tmp_path / "empty_dir").mkdir(exist_ok=True)
         arguments = arguments if "--model" in arguments else [*arguments, "--model", str(byol_s)]
-        assert cli.main(["predict", *arguments, "--out", str(tmp_path / "p.csv"), "--quiet"]) == 2
+        arguments = arguments if "--out" in arguments else [*arguments, "--out", str(tmp_path / "p.csv")]
+        assert cli.main(["predict", *arguments, "--quiet"]) == 2
         assert message in capsys.readouterr().err
-    assert not (tmp_path / "p.csv").exists()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["a.wav", "empty_dir"]
 
 
 # ---------------------------------------------------------------- registration, fresh processes

@@ -20,7 +20,7 @@ from tqdm.auto import tqdm
 from .corpora.spec import AUDIO_EXTENSIONS
 from .errors import SerHubError
 from .features.loading import resolve_model_folder
-from .report import plot_timeline, write_table
+from .report import TABLE_FORMATS, plot_timeline, write_table
 
 
 class PredictError(SerHubError, ValueError):
@@ -79,6 +79,8 @@ def predict_files(paths, model: str, out: str | os.PathLike, *, window: float | 
     from .pipelines import TASK
 
     out = Path(out)
+    if out.suffix not in TABLE_FORMATS:
+        raise PredictError(f"{out}: the table is written as {', '.join(TABLE_FORMATS)} by its suffix; name one of them.")
     files = find_audio(paths)
     folder = resolve_model_folder(model, models_dir)
     parameters = {key: value for key, value in {"window": window, "hop": hop, "top_k": top_k, "domain": domain}.items()
