@@ -118,9 +118,9 @@ def _size(count: int) -> str:
 def _body(spec: CorpusSpec, layout: Mapping[str, Sequence[str]], builds: Mapping[str, dict] | None) -> str:
     sections = [f"# {spec.title}", spec.description]
     if spec.status != "available":
-        sections.append("ser-hub lists this corpus but has **no reader** for it: no public source documents how its "
-                        "files are named. If you have it, describe your copy in a definition file (`ser-hub corpora "
-                        "--show urdu` prints one to start from) and export it with `ser-hub export <file>.yaml`.")
+        sections.append("ser-hub lists this corpus but has **no reader** for it; the reason is under Known issues. If "
+                        "you have it, describe your copy in a definition file (`ser-hub corpora --show urdu` prints one to "
+                        "start from) and export it with `ser-hub export <file>.yaml`.")
     else:
         first = next(iter(layout))
         sections += [f"```python\nfrom datasets import load_dataset\n\ndataset = load_dataset(\"ser-hub/{spec.name}\", "

@@ -114,9 +114,9 @@ def test_ser_hub_corpora_lists_every_registered_seed_corpus_with_its_status(caps
 @pytest.mark.parametrize("name", sorted(NO_READER))
 def test_loading_a_corpus_without_a_reader_says_how_to_read_a_copy(name, tmp_path):
     spec = corpus_info(name)
-    message = (f"{name} ({spec.title}) has no reader in ser-hub: no public source documents how its files are named "
-               f"({spec.access}). If you have the corpus, describe your copy in a definition file (`ser-hub corpora "
-               "--show urdu` prints one to start from) and pass the file's path instead of the name.")
+    message = (f"{name} ({spec.title}) has no reader in ser-hub; its notes say why (`ser-hub corpora --show {name}`; "
+               f"access: {spec.access}). If you have the corpus, describe your copy in a definition file (`ser-hub "
+               "corpora --show urdu` prints one to start from) and pass the file's path instead of the name.")
     with pytest.raises(CorpusError) as error:
         load_corpus(name, str(tmp_path), cache_dir=str(tmp_path / "cache"))
     assert str(error.value) == message

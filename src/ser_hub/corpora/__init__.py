@@ -120,9 +120,10 @@ def get_builder(
     spec = corpus_info(name)
     if spec.status != "available":
         raise CorpusError(
-            f"{spec.name} ({spec.title}) has no reader in ser-hub: no public source documents how its files are named "
-            f"({spec.access or 'access unknown'}). If you have the corpus, describe your copy in a definition file "
-            "(`ser-hub corpora --show urdu` prints one to start from) and pass the file's path instead of the name."
+            f"{spec.name} ({spec.title}) has no reader in ser-hub; its notes say why (`ser-hub corpora --show "
+            f"{spec.name}`; access: {spec.access or 'unknown'}). If you have the corpus, describe your copy in a "
+            "definition file (`ser-hub corpora --show urdu` prints one to start from) and pass the file's path instead "
+            "of the name."
         )
     fields = {key: config.pop(key) for key in list(config) if key in _CONFIG_FIELDS}
     builder_class = CorpusBuilder.for_spec(spec)
