@@ -18,13 +18,14 @@ from typing import Any
 from tabulate import tabulate
 
 from . import report
-from .corpora import NamedCorpus, definition_text, prepare_corpus, read_build_record, resolve_corpora
+from .corpora import NamedCorpus, corpus_info, definition_text, prepare_corpus, read_build_record, resolve_corpora
 from .corpora.definition import definition_hash, is_definition_file
 from .errors import SerHubError
 from .features import extract, load_extractor
 from .files import DEFAULT_CACHE, atomic_path, write_json
 from .protocols.ood import ProbeSettings, reference_settings, run_ood
 from .protocols.options import STATISTICS_SOURCES
+from .protocols.regression import regression_benchmark, run_serab_regression, score_columns
 from .protocols.serab import SEED, published_statistics, run_serab, serab_benchmark
 
 _PACKAGES = ("ser-hub", "torch", "datasets", "transformers", "scikit-learn", "numpy", "evaluate", "opensmile")
@@ -107,6 +108,7 @@ def benchmark_serab(
     protocol: str = "serab",
     select: str = "validation",
     standardize: str = "speaker",
+    target: str | None = None,
     cache_dir: str | Path | None = None,
     models_dir: str | None = None,
     n_jobs: int = -1,
@@ -119,30 +121,42 @@ def benchmark_serab(
     `statistics` (BYOL family only): `computed` standardises the log-mel with the mean and std of each corpus's
     training split (as SERAB's code computes them), `published` with the values SERAB published for its nine corpora
     (reproducing its Table 3, with `select="test"`); either way the report says which were used.
+    `target` (arousal, valence or dominance): regression probes on each corpus's continuous scores of that dimension
+    instead of the classifiers (`ser_hub.protocols.regression`), scored by CCC, with the mean CCC over the corpora;
+    every corpus must have the scores (checked before any corpus work).
     """
+    columns = None if target is None else score_columns(
+        {name: corpus_info(named.corpus) for name, named in resolve_corpora(corpora.items()).items()}, target)
     prepared = _features(model, corpora, protocol=protocol, level="utterance", cache_dir=cache_dir,
                          models_dir=models_dir, progress=progress, statistics=statistics)
-    results = {
-        name: run_serab(task["features"], standardize=standardize, select=select, n_jobs=n_jobs, progress=progress)
-        for name, task in prepared.items()
-    }
+    if columns is None:
+        results = {name: run_serab(task["features"], standardize=standardize, select=select, n_jobs=n_jobs,
+                                   progress=progress) for name, task in prepared.items()}
+        scores = serab_benchmark(results)
+    else:
+        results = {name: run_serab_regression(task["features"], columns[name], standardize=standardize,
+                                              select=select, n_jobs=n_jobs, progress=progress)
+                   for name, task in prepared.items()}
+        scores = regression_benchmark(results)
     payload = {
         "benchmark": "serab",
         "model": model,
         "split_protocol": protocol,
+        "target": target,
         "select": select,
         "standardize": standardize,
         "statistics": statistics,
         "seed": SEED,
-        "scores": serab_benchmark(results),
+        "scores": scores,
         "tasks": {
             name: {"corpus": task["corpus"], "extractor": task["extractor"], "statistics": task["statistics"],
-                   "build": _splits_of(task["build"]), "notices": task["notices"], "result": results[name].to_dict()}
+                   "build": _splits_of(task["build"]), "notices": task["notices"],
+                   **({} if columns is None else {"target_column": columns[name]}), "result": results[name].to_dict()}
             for name, task in prepared.items()
         },
         "environment": environment(),
     }
-    write_serab_report(payload, Path(out))
+    (write_serab_report if target is None else write_regression_report)(payload, Path(out))
     return payload
 
 
@@ -228,17 +242,69 @@ def write_serab_report(payload: dict, out: Path) -> None:
         "![per-task scores](serab_scores.png)",
     ]
     for name, task in payload["tasks"].items():
+        sections += [*_task_sections(name, task), f"![confusion matrix](confusion_{name}.png)"]
+    with atomic_path(out / "report.md") as temporary:
+        temporary.write_text("\n\n".join(sections) + "\n")
+
+
+def _task_sections(name: str, task: dict) -> list[str]:
+    """A task's heading (split hashes, extractor) and its notes, warnings, statistics and failed fits (Markdown)."""
+    result = task["result"]
+    hashes = ", ".join(f"{split} `{info['sha256_sorted_ids']}`" for split, info in task["build"]["splits"].items())
+    notes = [f"- NOTE: {notice}" for notice in task["notices"]]
+    notes += [f"- WARNING: {warning}" for warning in result["warnings"]]
+    if task["statistics"]:
+        used = task["statistics"]
+        notes.append(f"- Log-mel statistics {used['source']}: mean {used['norm_mean']:.6g}, "
+                     f"std {used['norm_std']:.6g}.")
+    if result["failed"]:
+        notes.append(f"- {len(result['failed'])} grid configurations failed and were skipped (see results.json).")
+    return [f"## {name}\n\nSplit hashes: {hashes}. Extractor: `{json.dumps(task['extractor'])}`.", "\n".join(notes)]
+
+
+def regression_table(payload: dict) -> list[dict[str, Any]]:
+    """One row per task (the selected regressor's test CCC, Pearson's r and MSE) and the mean CCC row."""
+    rows = [
+        {"task": name, "test utterances": task["result"]["test_size"], "regressor": task["result"]["selected"],
+         "CCC": round(task["result"]["test_ccc"], 4), "Pearson": round(task["result"]["test_pearson"], 4),
+         "MSE": round(task["result"]["test_mse"], 4)}
+        for name, task in payload["tasks"].items()
+    ]
+    rows.append({"task": "mean", "test utterances": "", "regressor": "", "CCC": round(payload["scores"]["mean_ccc"], 4),
+                 "Pearson": "", "MSE": ""})
+    return rows
+
+
+def write_regression_report(payload: dict, out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    write_json(out / "results.json", payload)
+    report.write_table(
+        [{"task": name, "regressor": regressor, "selected": regressor == task["result"]["selected"],
+          "best_params": json.dumps(result["best_params"]), "validation_ccc": result["validation_ccc"],
+          "test_ccc": result["test_ccc"], "test_pearson": result["test_pearson"], "test_mse": result["test_mse"],
+          "fits": result["fits"]}
+         for name, task in payload["tasks"].items() for regressor, result in task["result"]["regressors"].items()],
+        out / "results.csv",
+    )
+    sections = [
+        f"# SERAB regression probes: `{payload['model']}`, {payload['target']}",
+        (f"Split protocol `{payload['split_protocol']}`, regressor selected on **{payload['select']}** CCC"
+         f"{' (reads the test labels)' if payload['select'] == 'test' else ''}, standardisation "
+         f"`{payload['standardize']}`, seed {payload['seed']}."),
+        ("Test CCC per corpus and their unweighted mean, with Pearson's r and the MSE (in each corpus's rating units, "
+         "so not averaged). SERAB's UM/WM/GM are not reported: CCC ranges over [-1, 1], where a geometric mean is "
+         "undefined."),
+        tabulate(regression_table(payload), headers="keys", tablefmt="github"),
+    ]
+    for name, task in payload["tasks"].items():
         result = task["result"]
-        hashes = ", ".join(f"{split} `{info['sha256_sorted_ids']}`" for split, info in task["build"]["splits"].items())
-        notes = [f"- NOTE: {notice}" for notice in task["notices"]]
-        notes += [f"- WARNING: {warning}" for warning in result["warnings"]]
-        if task["statistics"]:
-            used = task["statistics"]
-            notes.append(f"- Log-mel statistics {used['source']}: mean {used['norm_mean']:.6g}, std {used['norm_std']:.6g}.")
-        if result["failed"]:
-            notes.append(f"- {len(result['failed'])} grid configurations failed and were skipped (see results.json).")
-        sections += [f"## {name}\n\nSplit hashes: {hashes}. Extractor: `{json.dumps(task['extractor'])}`.",
-                     "\n".join(notes), f"![confusion matrix](confusion_{name}.png)"]
+        chosen = result["regressors"][result["selected"]]
+        report.plot_regression_scatter(result["test_references"], chosen["test_predictions"],
+                                       out / f"scatter_{name}.png", dimension=payload["target"],
+                                       title=f"{name}: {result['selected']} (test, CCC {result['test_ccc']:.3f})")
+        heading, notes = _task_sections(name, task)
+        sections += [f"{heading} Scores: column `{task['target_column']}`.", notes,
+                     f"![predictions against references](scatter_{name}.png)"]
     with atomic_path(out / "report.md") as temporary:
         temporary.write_text("\n\n".join(sections) + "\n")
 

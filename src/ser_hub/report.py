@@ -273,3 +273,40 @@ def plot_timeline(
 ) -> Path:
     """Write `timeline_figure` as a PNG (figsize × dpi pixels: 1000 × 300 by default)."""
     return _save_png(timeline_figure(start, end, labels, values, classes, title, figsize), path, dpi)
+
+
+def regression_scatter_figure(
+    references: Sequence[float],
+    predictions: Sequence[float],
+    dimension: str = "score",
+    title: str = "Predictions against references",
+    figsize: tuple[float, float] = (5.0, 5.0),
+) -> Figure:
+    """Each utterance's prediction against its reference score, with the identity line (where CCC would be 1)."""
+    references, predictions = np.asarray(references, dtype=float), np.asarray(predictions, dtype=float)
+    if references.shape != predictions.shape or references.ndim != 1 or not len(references):
+        raise ReportError(f"give one prediction per reference: got {predictions.shape} predictions and "
+                          f"{references.shape} references.")
+    figure = Figure(figsize=figsize, layout="constrained")
+    axes = figure.add_subplot()
+    axes.scatter(references, predictions, s=12, alpha=0.7)
+    span = [min(references.min(), predictions.min()), max(references.max(), predictions.max())]
+    axes.plot(span, span, color="black", linestyle="--", linewidth=1, label="identity")
+    axes.set_xlabel(f"reference {dimension}")
+    axes.set_ylabel(f"predicted {dimension}")
+    axes.set_title(title)
+    axes.legend(loc="upper left")
+    return figure
+
+
+def plot_regression_scatter(
+    references: Sequence[float],
+    predictions: Sequence[float],
+    path: str | os.PathLike,
+    dimension: str = "score",
+    title: str = "Predictions against references",
+    figsize: tuple[float, float] = (5.0, 5.0),
+    dpi: int = 100,
+) -> Path:
+    """Write `regression_scatter_figure` as a PNG."""
+    return _save_png(regression_scatter_figure(references, predictions, dimension, title, figsize), path, dpi)

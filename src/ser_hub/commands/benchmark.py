@@ -13,6 +13,7 @@ from tabulate import tabulate
 
 from ..files import DEFAULT_CACHE
 from ..protocols.options import (
+    DIMENSIONS,
     PRIOR_MODES,
     PROBE_BATCH_SIZE,
     PROBE_EPOCHS,
@@ -30,18 +31,19 @@ def _print_notices(payload: dict, key: str) -> None:
 
 
 def run_serab_command(args) -> None:
-    from ..benchmark import benchmark_serab, serab_table
+    from ..benchmark import benchmark_serab, regression_table, serab_table
     from ..corpora import parse_corpora
 
     corpora = {corpus.corpus: corpus.data_dir for corpus in parse_corpora(args.corpus).values()}
     payload = benchmark_serab(args.model, corpora, args.out, protocol=args.protocol, select=args.select,
-                              standardize=args.standardize, statistics=args.statistics, cache_dir=args.cache_dir,
-                              models_dir=args.models_dir, progress=not args.quiet)
+                              standardize=args.standardize, target=args.target, statistics=args.statistics,
+                              cache_dir=args.cache_dir, models_dir=args.models_dir, progress=not args.quiet)
     _print_notices(payload, "tasks")
     for name, task in payload["tasks"].items():
         for warning in task["result"]["warnings"]:
             print(f"WARNING ({name}): {warning}")
-    print(tabulate(serab_table(payload), headers="keys", tablefmt="github"))
+    table = serab_table(payload) if args.target is None else regression_table(payload)
+    print(tabulate(table, headers="keys", tablefmt="github"))
     print(f"\nReport: {Path(args.out) / 'report.md'} (results.json, results.csv and PNG plots beside it)")
 
 
@@ -84,6 +86,10 @@ def register(subparsers) -> None:
     serab.add_argument("--protocol", default="serab", help="split protocol (default serab; see below)")
     serab.add_argument("--select", choices=SELECT_MODES, default="validation",
                        help="choose the classifier on validation (default) or on test (the reference code, Table 3)")
+    serab.add_argument("--target", choices=DIMENSIONS, default=None,
+                       help="regress each corpus's continuous scores of this dimension (ridge, linear SVR, MLP, "
+                       "chosen by validation CCC) instead of classifying its emotions; reports CCC per corpus and "
+                       "their mean (corpora with the scores: IEMOCAP act/val/dom, or a <dimension>_score column)")
     serab.add_argument("--standardize", choices=STANDARDIZE_MODES, default="speaker",
                        help="per-speaker standardisation (the reference), global or none")
     serab.add_argument("--statistics", choices=STATISTICS_SOURCES, default="computed",

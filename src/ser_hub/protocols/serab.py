@@ -47,7 +47,7 @@ from __future__ import annotations
 import time
 import warnings
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
@@ -286,15 +286,7 @@ def evaluate_embeddings(
     """
     _check_choice("standardize", standardize, STANDARDIZE_MODES)
     _check_choice("select", select, SELECT_MODES)
-    notes = _check_splits(splits)
-    if audit_report is not None:
-        notes = list(audit_report.warnings) + notes
-        if standardize == "speaker" and audit_report.confounded_speakers:
-            notes.append(
-                f"standardize='speaker' was used although {len(audit_report.confounded_speakers)} speakers are "
-                "recorded in one emotion only: their emotion information is removed; compare with "
-                "standardize='global' before drawing conclusions."
-            )
+    notes = with_audit(_check_splits(splits), audit_report, standardize)
     specs = list(classifiers) if classifiers is not None else list(serab_classifiers(seed))
     start = time.perf_counter()
     arrays = standardize_embeddings(splits, standardize)
@@ -334,6 +326,21 @@ def evaluate_embeddings(
     )
 
 
+def with_audit(notes: list[str], audit_report: AuditReport | None, standardize: str) -> list[str]:
+    """The audit's warnings, then `notes`, then, with `standardize="speaker"` and speakers recorded in one emotion
+    only, a warning to compare with `global`."""
+    if audit_report is None:
+        return notes
+    notes = list(audit_report.warnings) + notes
+    if standardize == "speaker" and audit_report.confounded_speakers:
+        notes.append(
+            f"standardize='speaker' was used although {len(audit_report.confounded_speakers)} speakers are "
+            "recorded in one emotion only: their emotion information is removed; compare with "
+            "standardize='global' before drawing conclusions."
+        )
+    return notes
+
+
 def serab_benchmark(results: Mapping[str, SerabResult]) -> dict:
     """SERAB's benchmark scores over tasks (corpora): UM, WM (weighted by test size) and GM of the test accuracies,
     the same for UAR, and the per-task entries (`ser_hub.metrics.serab_scores`, the `serab` evaluate module's math)."""
@@ -366,15 +373,17 @@ def standardize_embeddings(splits: Mapping[str, SplitData], mode: str = "speaker
 
 def reference_search(
     spec: ClassifierSpec, train: tuple[np.ndarray, np.ndarray], validation: tuple[np.ndarray, np.ndarray],
-    n_jobs: int | None = None,
+    n_jobs: int | None = None, scoring: Callable | None = None,
 ) -> GridSearchCV:
     """The plain version of one classifier's search: `GridSearchCV` over train+validation with a `PredefinedSplit`
-    (fit on train, accuracy on validation), refit on train+validation. `evaluate_embeddings` selects the same
-    configurations and predicts the same labels, faster. Like `GridSearchCV`, raises when every fit fails."""
+    (fit on train, accuracy on validation, or `scoring(estimator, embeddings, targets)`), refit on train+validation.
+    `evaluate_embeddings` selects the same configurations and predicts the same labels, faster. Like
+    `GridSearchCV`, raises when every fit fails."""
     embeddings = np.concatenate([train[0], validation[0]])
     labels = np.concatenate([train[1], validation[1]])
     fold = np.concatenate([np.full(len(train[1]), -1), np.zeros(len(validation[1]), dtype=int)])
-    search = GridSearchCV(clone(spec.estimator), dict(spec.grid), cv=PredefinedSplit(fold), n_jobs=n_jobs)
+    search = GridSearchCV(clone(spec.estimator), dict(spec.grid), scoring=scoring, cv=PredefinedSplit(fold),
+                          n_jobs=n_jobs)
     return search.fit(embeddings, labels)
 
 
@@ -420,15 +429,16 @@ def _fit(estimator: BaseEstimator, fit_on: tuple, then) -> _Fit:
 
 
 def _search_chain(
-    estimator: BaseEstimator, chain: list[dict], train: tuple, validation: tuple
+    estimator: BaseEstimator, chain: list[dict], train: tuple, validation: tuple, scoring: Callable | None = None
 ) -> list[tuple[_Fit, int]]:
-    """Fit and score a chain of grid points in order; each fit with the number of points it stands for: a forest
-    whose trees all stayed shallower than the next point's `max_depth` never hit that limit, so it is that point's
-    forest too."""
+    """Fit and score a chain of grid points in order (the estimator's `score` on validation, or
+    `scoring(estimator, embeddings, targets)`); each fit with the number of points it stands for: a forest whose
+    trees all stayed shallower than the next point's `max_depth` never hit that limit, so it is that point's forest
+    too."""
     fits, position = [], 0
     while position < len(chain):
         fitted = clone(estimator).set_params(**chain[position])
-        fit = _fit(fitted, train, lambda model: model.score(*validation))
+        fit = _fit(fitted, train, lambda model: (scoring or type(model).score)(model, *validation))
         covered = 1
         if fit.error is None and _is_forest(fitted):
             depth = max(tree.get_depth() for tree in fitted.estimators_)
@@ -534,24 +544,26 @@ def _first_tasks(specs: Sequence[ClassifierSpec]) -> list[tuple[str, ClassifierS
 
 
 def _shared_search(
-    specs: Sequence[ClassifierSpec], data: _Data, n_jobs: int | None, progress: bool
+    specs: Sequence[ClassifierSpec], data: _Data, n_jobs: int | None, progress: bool,
+    scoring: Callable | None = None, description: str = "SERAB classifiers",
 ) -> dict[str, _Search]:
-    """Every classifier's grid points on joblib's worker processes, longest fits first, then the refits of the best
+    """Every estimator's grid points on joblib's worker processes, longest fits first, then the refits of the best
     points that could not start with them (longest first too). joblib sends each array to the workers once,
-    memory-mapped."""
+    memory-mapped. Grid points are scored by the estimator's `score` on validation, or by `scoring` (a picklable
+    `scoring(estimator, embeddings, targets)`, as `GridSearchCV` takes)."""
     searches = {spec.name: _Search(spec.candidates()) for spec in specs}
     train_validation = data.train_validation
 
     def task(kind: str, spec: ClassifierSpec, chain: list[int]):
         points = [searches[spec.name].candidates[index] for index in chain]
         if kind == "search":
-            return delayed(_search_chain)(spec.estimator, points, data.train, data.validation)
+            return delayed(_search_chain)(spec.estimator, points, data.train, data.validation, scoring)
         return delayed(_refit)(clone(spec.estimator).set_params(**points[0]), train_validation, data.test[0])
 
     first, refits = _first_tasks(specs), {}
     total = sum(len(search.candidates) + 1 for search in searches.values())
     with (
-        tqdm(total=total, desc="SERAB classifiers", unit="fit", disable=not progress) as bar,
+        tqdm(total=total, desc=description, unit="fit", disable=not progress) as bar,
         Parallel(n_jobs=n_jobs, backend="loky", return_as="generator") as parallel,
     ):
         for (kind, spec, chain), result in zip(first, parallel(task(*item) for item in first), strict=True):
@@ -633,6 +645,21 @@ def _check_choice(name: str, value: str, choices: Sequence[str]) -> None:
 
 def _check_splits(splits: Mapping[str, SplitData]) -> list[str]:
     """Raise for inputs the protocol cannot run on; return warnings about classes it cannot learn."""
+    check_embeddings(splits)
+    trained = set(np.unique(splits["train"].labels).tolist())
+    if len(trained) < 2:
+        raise SerabInputError(
+            f"the train split holds {len(trained)} class ({sorted(trained)}): classifiers need at least two."
+        )
+    return [
+        f"classes {sorted(unseen)} of the {name} split are absent from train: no classifier can predict them."
+        for name in ("validation", "test")
+        if (unseen := set(np.unique(splits[name].labels).tolist()) - trained)
+    ]
+
+
+def check_embeddings(splits: Mapping[str, SplitData]) -> None:
+    """Raise unless train, validation and test hold finite embeddings of one size, with a label and a speaker each."""
     missing = [name for name in SPLITS if name not in splits]
     if missing:
         raise SerabInputError(
@@ -659,16 +686,6 @@ def _check_splits(splits: Mapping[str, SplitData]) -> list[str]:
         dims[name] = embeddings.shape[1]
     if len(set(dims.values())) > 1:
         raise SerabInputError(f"the splits have embeddings of different sizes {dims}: use one extractor for all.")
-    trained = set(np.unique(splits["train"].labels).tolist())
-    if len(trained) < 2:
-        raise SerabInputError(
-            f"the train split holds {len(trained)} class ({sorted(trained)}): classifiers need at least two."
-        )
-    return [
-        f"classes {sorted(unseen)} of the {name} split are absent from train: no classifier can predict them."
-        for name in ("validation", "test")
-        if (unseen := set(np.unique(splits[name].labels).tolist()) - trained)
-    ]
 
 
 def _read_split(
@@ -717,6 +734,7 @@ def _audit(dataset: Mapping[str, datasets.Dataset]) -> tuple[AuditReport | None,
 __all__ = [
     "C_GRID", "CLASS_WEIGHTS", "ClassifierResult", "ClassifierSpec", "FailedConfiguration", "GridPoint",
     "LOGISTIC_REGRESSION_MAX_ITER", "PUBLISHED_LOGMEL_STATISTICS", "SEED", "SELECT_MODES", "STANDARDIZE_MODES",
-    "SVC_MAX_ITER", "SerabInputError", "SerabResult", "SplitData", "evaluate_embeddings", "published_statistics",
-    "reference_search", "run_serab", "serab_benchmark", "serab_classifiers", "standardize_embeddings",
+    "SVC_MAX_ITER", "SerabInputError", "SerabResult", "SplitData", "check_embeddings", "evaluate_embeddings",
+    "published_statistics", "reference_search", "run_serab", "serab_benchmark", "serab_classifiers",
+    "standardize_embeddings", "with_audit",
 ]
