@@ -20,6 +20,7 @@ from .errors import SerHubError
 COMMAND_MODULES = [
     "ser_hub.commands.corpora",
     "ser_hub.commands.benchmark",
+    "ser_hub.commands.results",
     "ser_hub.commands.convert",
     "ser_hub.commands.demo",
     "ser_hub.commands.predict",
@@ -30,6 +31,8 @@ EXAMPLES = """examples:
   ser-hub audit urdu --data-dir URDU-Dataset               splits, classes, leaks and confounds of a corpus
   ser-hub export mycorpus.yaml --data-dir MyCorpus --out hub/mycorpus
   ser-hub benchmark serab --model byol-s-512 --corpus urdu=URDU-Dataset --corpus mycorpus.yaml=MyCorpus --out runs/serab
+  ser-hub leaderboard runs/serab runs/compare --out runs/leaderboard   models side by side (Markdown, CSV, PNG)
+  ser-hub model-index runs/serab --model-card my-model/README.md        a run's scores as the card's eval results
   ser-hub predict recordings/ --model runs/finetuned --out preds.csv --window 4 --hop 2
 """
 

@@ -148,6 +148,48 @@ def _heatmap_figure(matrix: np.ndarray, rows: Sequence[str], columns: Sequence[s
     return figure
 
 
+def leaderboard_figure(
+    scores: Mapping[str, Mapping[str, float]],
+    title: str = "Leaderboard",
+    ylabel: str = "score",
+    figsize: tuple[float, float] | None = None,
+) -> Figure:
+    """Models side by side as grouped bars: `scores` maps each model to {column: score}, every model with the same
+    columns (tasks, benchmark means); one group per column, one bar per model in `scores`' order, models in the
+    legend below the axes. The default width grows with the bars: 4 + 0.3 × columns × models inches, 4.5 high."""
+    models = list(scores)
+    if not models:
+        raise ReportError("scores is empty: pass at least one model's scores.")
+    columns = list(scores[models[0]])
+    differing = [model for model in models if list(scores[model]) != columns]
+    if differing:
+        raise ReportError(f"models {differing} do not have the columns {columns} of {models[0]!r}: give every model "
+                          "the same columns, in the same order.")
+    figure = Figure(figsize=figsize or (4 + 0.3 * len(columns) * len(models), 4.5), layout="constrained")
+    axes = figure.add_subplot()
+    width = 0.8 / len(models)
+    for index, model in enumerate(models):
+        positions = np.arange(len(columns)) + (index - (len(models) - 1) / 2) * width
+        axes.bar(positions, [scores[model][column] for column in columns], width, label=model)
+    axes.set_xticks(range(len(columns)), columns, rotation=45, ha="right")
+    axes.set_ylabel(ylabel)
+    axes.set_title(title)
+    figure.legend(loc="outside lower center", ncols=min(len(models), 3), frameon=False)
+    return figure
+
+
+def plot_leaderboard(
+    scores: Mapping[str, Mapping[str, float]],
+    path: str | os.PathLike,
+    title: str = "Leaderboard",
+    ylabel: str = "score",
+    figsize: tuple[float, float] | None = None,
+    dpi: int = 100,
+) -> Path:
+    """Write `leaderboard_figure` as a PNG."""
+    return _save_png(leaderboard_figure(scores, title, ylabel, figsize), path, dpi)
+
+
 def serab_scores_figure(
     scores: Mapping,
     chance: Mapping[str, float] | None = None,
