@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "ser_hub.commands.results",
     "ser_hub.commands.convert",
     "ser_hub.commands.demo",
+    "ser_hub.commands.export_onnx",
     "ser_hub.commands.predict",
 ]
 EXAMPLES = """examples:

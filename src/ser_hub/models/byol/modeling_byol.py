@@ -44,8 +44,8 @@ def input_lengths(input_features: torch.Tensor, attention_mask: torch.Tensor | N
     if attention_mask is None:
         return torch.full((batch_size,), num_frames, dtype=torch.long, device=input_features.device)
     lengths = attention_mask.sum(-1).long()
-    if attention_mask.shape != (batch_size, num_frames) or not torch.equal(
-        attention_mask.bool(), frame_mask(lengths, num_frames)
+    if attention_mask.shape != (batch_size, num_frames) or not (
+        torch.compiler.is_exporting() or torch.equal(attention_mask.bool(), frame_mask(lengths, num_frames))
     ):
         raise ValueError(
             f"attention_mask: expected a right-padded frame mask of shape {(batch_size, num_frames)} "
@@ -55,8 +55,9 @@ def input_lengths(input_features: torch.Tensor, attention_mask: torch.Tensor | N
 
 
 def check_output_lengths(lengths: torch.Tensor, minimum_input_frames: int):
-    """Refuse utterances too short to leave one frame after the encoder's downsampling."""
-    if (lengths < 1).any():
+    """Refuse utterances too short to leave one frame after the encoder's downsampling (a check on values, so not
+    part of an exported graph: `torch.export` traces shapes only)."""
+    if not torch.compiler.is_exporting() and (lengths < 1).any():
         index = int(torch.nonzero(lengths < 1)[0])
         raise ValueError(
             f"input_features[{index}]: too short for the encoder, which needs at least {minimum_input_frames} "

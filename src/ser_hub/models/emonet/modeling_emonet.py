@@ -79,8 +79,9 @@ class EmoNetBlock(nn.Module):
         output = self.second(torch.relu(self.first(hidden_states, mask, domain)), out_mask, domain)
         shortcut = hidden_states
         if self.stride > 1:
-            # Pad an odd time axis with a zero frame so each window averages four values, padded batch or not.
-            shortcut = nn.functional.avg_pool2d(nn.functional.pad(hidden_states * mask, (0, shortcut.shape[-1] % 2)), 2)
+            # One zero frame at the end: an odd time axis's last window averages four values, padded batch or not,
+            # and an even one leaves it out (pooling floors), so no shape depends on the length's parity.
+            shortcut = nn.functional.avg_pool2d(nn.functional.pad(hidden_states * mask, (0, 1)), 2)
             shortcut = nn.functional.pad(shortcut, (0, 0, 0, 0, 0, self.extra_channels))
         return torch.relu(output + shortcut), out_mask
 
