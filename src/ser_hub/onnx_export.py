@@ -88,9 +88,7 @@ class OnnxGraph(nn.Module):
 
 def load_model(model: str | os.PathLike):
     """The model a folder (or Hub name) holds, as saved: its classification head when it has one."""
-    from transformers import AutoConfig, AutoModel, AutoModelForAudioClassification
-
-    import ser_hub  # noqa: F401  (registers the model families)
+    from transformers import AutoConfig, AutoModel, AutoModelForAudioClassification  # registers ser-hub's families
 
     try:
         config = AutoConfig.from_pretrained(model)
