@@ -3,8 +3,8 @@
 import json
 
 import pytest
-from corpora.test_emodb import build as build_emodb
 
+from corpora.test_emodb import build as build_emodb
 from ser_hub.benchmark import benchmark_serab
 from ser_hub.errors import SerHubError
 from ser_hub.features import ByolExtractor

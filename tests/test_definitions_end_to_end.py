@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from corpora.definitions import LEVELS, build_levels, build_moods
 
+from corpora.definitions import LEVELS, build_levels, build_moods
 from ser_hub.cli import main
 from ser_hub.corpora.definition import definition_hash, read_definition
 

@@ -1,6 +1,5 @@
 """Data-parallel extraction: two CPU processes under `accelerate launch` share the utterances and merge one cache."""
 
-import pytest
 import json
 import os
 import socket
@@ -10,6 +9,7 @@ import textwrap
 
 import datasets
 import numpy as np
+import pytest
 
 from ser_hub.features import extract, load_extractor
 from test_features import counting, matrix, save_tiny_byol, synthetic_corpus

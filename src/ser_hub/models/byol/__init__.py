@@ -16,3 +16,9 @@ AUTO_CLASSES = [
     ("byol", ByolConfig, ByolModel, ByolFeatureExtractor, ByolForSequenceClassification),
     ("byol_cvt", ByolCvtConfig, ByolCvtModel, ByolFeatureExtractor, ByolCvtForSequenceClassification),
 ]
+
+__all__ = [
+    "AUTO_CLASSES", "ByolConfig", "ByolCvtConfig", "ByolCvtForSequenceClassification", "ByolCvtModel",
+    "ByolCvtPreTrainedModel", "ByolFeatureExtractor", "ByolForSequenceClassification", "ByolModel",
+    "ByolPreTrainedModel",
+]

@@ -16,3 +16,8 @@ AUTO_CLASSES = [
         MtlWav2Vec2ForSequenceClassification,
     )
 ]
+
+__all__ = [
+    "AUTO_CLASSES", "MtlWav2Vec2Config", "MtlWav2Vec2FeatureExtractor", "MtlWav2Vec2ForSequenceClassification",
+    "MtlWav2Vec2Model", "inverse_class_frequency", "lora_config",
+]
