@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 import torch
+from huggingface_hub.errors import StrictDataclassClassValidationError
 from transformers import (
     AutoConfig,
     AutoFeatureExtractor,
@@ -35,6 +36,8 @@ RATE = 16000
 URDU_CLIPS = ["Angry/SM1_F10_A010.wav", "Sad/SF10_F1_S01.wav", "Angry/SM1_F8_A08.wav", "Neutral/SM20_F1_N05.wav"]
 # A narrow network with the paper's structure, for the tests that run it.
 TINY = dict(stem_channels=4, stage_channels=[8, 16, 32], attention_units=8, head_hidden_size=8)
+URDU_NAMES = ["Angry", "Happy", "Neutral", "Sad"]
+EMODB_NAMES = ["anger", "boredom", "disgust", "fear", "happiness", "neutral", "sadness"]
 
 
 def tiny_model(domains=None, **kwargs) -> EmoNetForSequenceClassification:
@@ -86,23 +89,39 @@ def test_about_three_million_parameters_with_about_ten_percent_per_domain():
 def test_add_domain_adds_only_domain_parameters_and_records_the_domain():
     model = tiny_model()
     before = model.trainable_parameter_summary()
-    model.add_domain("emodb", 7)
+    model.add_domain("emodb", 7, labels=tuple(EMODB_NAMES))
     after = model.trainable_parameter_summary()
     assert model.config.domains == {"urdu": 4, "emodb": 7}
+    assert model.config.domain_labels == {"emodb": EMODB_NAMES}  # urdu was built without names
     assert after["shared"] == before["shared"]
     assert after["domains"]["emodb"] == before["domains"]["urdu"] + 3 * (8 + 1)  # three more classes on an 8-wide head
     assert sorted(model.heads) == ["emodb", "urdu"] and model.heads["emodb"][-1].out_features == 7
 
 
 @pytest.mark.parametrize(
-    ("name", "num_labels", "message"),
-    [("urdu", 4, "exists already"), ("crema.d", 6, "without '.'"), ("emodb", 1, "at least two classes")],
+    ("name", "num_labels", "labels", "message"),
+    [("urdu", 4, None, "exists already"), ("crema.d", 6, None, "without '.'"), ("emodb", 1, None, "at least two classes"),
+     ("emodb", 3, ["anger", "joy"], r"class names \['anger', 'joy'\] for a 3-class head; give 3 distinct")],
 )
-def test_add_domain_refuses_bad_domains_and_leaves_the_model_unchanged(name, num_labels, message):
+def test_add_domain_refuses_bad_domains_and_leaves_the_model_unchanged(name, num_labels, labels, message):
     model = tiny_model()
     with pytest.raises(ValueError, match=message):
-        model.add_domain(name, num_labels)
-    assert model.config.domains == {"urdu": 4}
+        model.add_domain(name, num_labels, labels)
+    assert (model.config.domains, model.config.domain_labels) == ({"urdu": 4}, {})
+
+
+@pytest.mark.parametrize(
+    ("domain_labels", "message"),
+    [
+        ({"urdu": URDU_NAMES[:3]}, r"class names \['Angry', 'Happy', 'Neutral'\] for a 4-class head"),
+        ({"urdu": ["Angry", "Sad", "Sad", "Happy"]}, "give 4 distinct, non-empty names"),
+        ({"urdu": ["Angry", "", "Neutral", "Sad"]}, "give 4 distinct, non-empty names"),
+        ({"urdu": URDU_NAMES, "emodb": EMODB_NAMES}, r"names the domains \['emodb'\], which are not in domains \['urdu'\]"),
+    ],
+)
+def test_config_refuses_class_names_that_do_not_fit_their_head(domain_labels, message):
+    with pytest.raises(StrictDataclassClassValidationError, match=message):
+        EmoNetConfig(domains={"urdu": 4}, domain_labels=domain_labels)
 
 
 def test_per_domain_attention_is_domain_specific():
@@ -265,12 +284,14 @@ def test_feature_extractor_refuses_bad_audio_clearly(extractor, audio, rate, mes
 # --- round trips -----------------------------------------------------------------------------------------------
 
 
-def test_auto_classes_resolve_the_family_and_keep_added_domains(tmp_path):
-    model = tiny_model()
-    model.add_domain("emodb", 7)
+def test_auto_classes_resolve_the_family_and_keep_added_domains_and_their_class_names(tmp_path):
+    model = tiny_model({"urdu": 4, "demo": 2}, domain_labels={"urdu": URDU_NAMES})
+    model.add_domain("emodb", 7, EMODB_NAMES)
     model.save_pretrained(tmp_path)
     EmoNetFeatureExtractor(max_duration=3.0).save_pretrained(tmp_path)
-    assert AutoConfig.from_pretrained(tmp_path).domains == {"urdu": 4, "emodb": 7}
+    config = AutoConfig.from_pretrained(tmp_path)
+    assert config.domains == {"urdu": 4, "demo": 2, "emodb": 7}
+    assert config.domain_labels == {"urdu": URDU_NAMES, "emodb": EMODB_NAMES}  # demo: unnamed
     assert type(AutoModel.from_pretrained(tmp_path)) is EmoNetModel
     reloaded = AutoModelForAudioClassification.from_pretrained(tmp_path)
     assert type(reloaded) is EmoNetForSequenceClassification
@@ -284,7 +305,7 @@ def test_auto_classes_resolve_the_family_and_keep_added_domains(tmp_path):
 def test_fresh_process_round_trip_and_trust_remote_code_without_ser_hub(tmp_path, extractor, waveforms):
     """Saved plainly, the folder loads in a fresh process through `import ser_hub`; re-saved there with the classes
     registered for the Auto API, it loads with trust_remote_code where ser-hub cannot be imported."""
-    model = tiny_model({"urdu": 4, "emodb": 7})
+    model = tiny_model({"urdu": 4, "emodb": 7}, domain_labels={"emodb": EMODB_NAMES})
     model.save_pretrained(tmp_path / "plain")
     extractor.save_pretrained(tmp_path / "plain")
     np.savez(tmp_path / "waveforms.npz", *waveforms[:2])
@@ -304,6 +325,7 @@ def test_fresh_process_round_trip_and_trust_remote_code_without_ser_hub(tmp_path
             logits, pooled = classifier(**inputs, domain="emodb").logits, encoder(**inputs, domain="urdu").pooler_output
         np.savez(OUT, logits=logits.numpy(), pooled=pooled.numpy())
         modules = [type(item).__module__ for item in (AutoConfig.from_pretrained(FOLDER, **OPTIONS), extractor, classifier, encoder)]
+        labels = classifier.config.domain_labels
         try:
             classifier(**inputs, domain="iemocap")
         except ValueError as error:
@@ -331,7 +353,7 @@ def test_fresh_process_round_trip_and_trust_remote_code_without_ser_hub(tmp_path
         .replace("OUT", repr("remote.npz"))
         + """
         import json
-        print(json.dumps({"modules": modules, "error": message}))
+        print(json.dumps({"modules": modules, "error": message, "labels": labels}))
         """,
         tmp_path,
         hide_ser_hub=True,
@@ -339,6 +361,7 @@ def test_fresh_process_round_trip_and_trust_remote_code_without_ser_hub(tmp_path
     result = json.loads(output.strip().splitlines()[-1])
     assert all(module.startswith("transformers_modules.") for module in result["modules"]), result["modules"]
     assert "its domains are ['emodb', 'urdu']" in result["error"]
+    assert result["labels"] == {"emodb": EMODB_NAMES}
     for name in ("fresh.npz", "remote.npz"):
         with np.load(tmp_path / name) as actual:
             np.testing.assert_allclose(actual["logits"], expected_logits, rtol=1e-5, atol=1e-6)

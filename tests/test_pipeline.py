@@ -313,6 +313,21 @@ def test_emonet_domains(clip):
     assert pipeline(TASK, model=unnamed, feature_extractor=extractor).output_names() == ["LABEL_0", "LABEL_1"]
 
 
+def test_a_saved_emonet_names_its_classes_in_the_pipeline_and_in_predict(clip, tmp_path):
+    folder = tmp_path / "emonet"
+    tiny_emonet().save_pretrained(folder)
+    EmoNetFeatureExtractor().save_pretrained(folder)
+    ser = pipeline(TASK, model=str(folder))
+    assert (ser.output_names("urdu"), ser.output_names("acted")) == (NAMES, ["calm", "loud", "sad"])
+    [window] = ser(clip, sampling_rate=RATE, domain="acted", top_k=3)
+    assert sorted(ranked["label"] for ranked in window["top_k"]) == ["calm", "loud", "sad"]
+    sf.write(tmp_path / "clip.wav", clip, RATE)
+    out = tmp_path / "preds.csv"
+    assert cli.main(["predict", str(tmp_path / "clip.wav"), "--model", str(folder), "--domain", "acted",
+                     "--out", str(out), "--quiet"]) == 0
+    assert pd.read_csv(out)["label"].tolist() == [window["label"]]
+
+
 def test_models_without_a_head_are_refused(byol_s):
     with pytest.raises(PipelineError, match="the saved model is a ByolModel without a trained classification or "
                                             "regression head: as a ByolForSequenceClassification its head would be random"):

@@ -35,11 +35,12 @@ from ser_hub.training.emonet import (
     compare,
     load_mcnemar,
     load_splits,
+    new_model,
     pretrained_model,
     results_table,
     uar_by_logits_width,
 )
-from test_models_emonet import TINY
+from test_models_emonet import TINY, URDU_NAMES
 
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "train_emonet.py"
 RATE = 16000
@@ -211,9 +212,10 @@ def test_collator_crops_long_clips_at_random_in_training_and_from_the_start_othe
 # --- models per mode ---------------------------------------------------------------------------------------------
 
 
-def pretrained(tmp_path, domains) -> Path:
+def pretrained(tmp_path, domains, **config) -> Path:
     torch.manual_seed(0)
-    EmoNetForSequenceClassification(EmoNetConfig(domains=domains, **TINY)).save_pretrained(tmp_path / "pretrained")
+    model = EmoNetForSequenceClassification(EmoNetConfig(domains=domains, **TINY, **config))
+    model.save_pretrained(tmp_path / "pretrained")
     return tmp_path / "pretrained"
 
 
@@ -226,9 +228,18 @@ def domain_state(model, domain) -> dict[str, torch.Tensor]:
             if f".{domain}." in name and not name.startswith("heads.")}
 
 
+def test_new_models_replace_the_configs_domains_with_the_corpora_and_their_class_names(tmp_path):
+    EmoNetConfig(domains={"old": 2}, domain_labels={"old": ["x", "y"]}, **TINY).save_pretrained(tmp_path)
+    model = new_model(EmoNetArguments(corpus=[], config_name=str(tmp_path)), {"urdu": URDU_NAMES, "demo": ["a", "b"]})
+    assert model.config.domains == {"urdu": 4, "demo": 2}
+    assert model.config.domain_labels == {"urdu": URDU_NAMES, "demo": ["a", "b"]}
+
+
 def test_transfer_adds_fresh_adapters_and_trains_only_domain_parameters(tmp_path):
-    model = pretrained_model(mode_arguments("transfer", pretrained(tmp_path, {"demo": 4})), "urdu", 5)
+    path = pretrained(tmp_path, {"demo": 4}, domain_labels={"demo": list("abcd")})
+    model = pretrained_model(mode_arguments("transfer", path), "urdu", [*URDU_NAMES, "Surprised"])
     assert model.config.domains == {"demo": 4, "urdu": 5}
+    assert model.config.domain_labels == {"demo": list("abcd"), "urdu": [*URDU_NAMES, "Surprised"]}
     trainable = {name for name, parameter in model.named_parameters() if parameter.requires_grad}
     assert trainable == {name for name, _ in model.named_parameters() if ".urdu." in name or ".demo." in name}
     assert not torch.equal(model.emonet.stem.adapters["urdu"].weight, model.emonet.stem.adapters["demo"].weight)
@@ -238,8 +249,9 @@ def test_transfer_adds_fresh_adapters_and_trains_only_domain_parameters(tmp_path
 def test_head_and_finetune_start_a_new_corpus_from_the_source_domain(tmp_path, mode):
     path = pretrained(tmp_path, {"demo": 4, "iemocap": 4})
     with pytest.raises(EmoNetTrainingError, match=r"pass --source_domain, one of \['demo', 'iemocap'\]"):
-        pretrained_model(mode_arguments(mode, path), "urdu", 4)
-    model = pretrained_model(mode_arguments(mode, path, source_domain="iemocap"), "urdu", 4)
+        pretrained_model(mode_arguments(mode, path), "urdu", URDU_NAMES)
+    model = pretrained_model(mode_arguments(mode, path, source_domain="iemocap"), "urdu", URDU_NAMES)
+    assert model.config.domain_labels == {"urdu": URDU_NAMES}
     source, copied = domain_state(model, "iemocap"), domain_state(model, "urdu")
     assert source.keys() == copied.keys() and all(torch.equal(source[name], copied[name]) for name in source)
     trainable = {name for name, parameter in model.named_parameters() if parameter.requires_grad}
@@ -250,13 +262,17 @@ def test_head_and_finetune_start_a_new_corpus_from_the_source_domain(tmp_path, m
 
 
 def test_a_known_corpus_keeps_its_domain_and_must_keep_its_classes(tmp_path):
-    path = pretrained(tmp_path, {"demo": 4, "urdu": 4})
+    path = pretrained(tmp_path, {"demo": 4, "urdu": 4})  # saved without class names
     reference = EmoNetForSequenceClassification.from_pretrained(path)
-    model = pretrained_model(mode_arguments("transfer", path), "urdu", 4)
-    assert model.config.domains == {"demo": 4, "urdu": 4}
+    model = pretrained_model(mode_arguments("transfer", path), "urdu", URDU_NAMES)
+    assert model.config.domains == {"demo": 4, "urdu": 4} and model.config.domain_labels == {"urdu": URDU_NAMES}
     assert all(torch.equal(tensor, reference.state_dict()[name]) for name, tensor in model.state_dict().items())
-    with pytest.raises(EmoNetTrainingError, match="has a 4-class domain 'urdu', but the corpus has 2 classes"):
-        pretrained_model(mode_arguments("transfer", path), "urdu", 2)
+    with pytest.raises(EmoNetTrainingError, match=r"4-class domain 'urdu' \(classes unnamed\), but the corpus has 2"):
+        pretrained_model(mode_arguments("transfer", path), "urdu", ["Angry", "Sad"])
+    model.save_pretrained(path)
+    with pytest.raises(EmoNetTrainingError, match=r"'urdu' \(classes \['Angry', 'Happy', 'Neutral', 'Sad'\]\), but "
+                                                  r"the corpus has 4 classes in 'native_label' \(\['a', 'b', 'c', 'd'\]\)"):
+        pretrained_model(mode_arguments("transfer", path), "urdu", list("abcd"))
 
 
 def test_modes_on_a_pretrained_model_need_one():
@@ -312,6 +328,7 @@ def test_scratch_trains_one_model_per_corpus_that_reloads_and_reproduces_its_pre
         assert type(model) is EmoNetForSequenceClassification and model.config.domains == {corpus: 4}
         arguments = EmoNetArguments(corpus=[], max_test_samples=8, corpus_cache_dir=str(workspace.cache))
         splits, names = load_splits(corpus, NamedCorpus(corpus, str(getattr(workspace, corpus))), arguments, seed=0, sampling_rate=RATE)
+        assert model.config.domain_labels == {corpus: names}
         test = splits["test"]
         assert predictions["labels"] == names and predictions["utterance_id"] == list(test["utterance_id"])
         assert predictions["references"] == list(test["labels"])

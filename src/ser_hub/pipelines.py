@@ -31,7 +31,8 @@ Output per input: a list of windows, each `{"start": s, "end": s, ...}` in secon
   (|x| >= 0.999; the prediction is still made, on the clipped audio), `silent` when every sample of the window is zero.
 
 Heads: any `*ForSequenceClassification` / `*ForAudioClassification`; EmoNet's per-domain heads with `domain=`
-(default: the model's first domain); the multi-task wav2vec 2.0's emotion head (its other heads are not reported).
+(default: the model's first domain; classes named by `config.domain_labels`); the multi-task wav2vec 2.0's emotion
+head (its other heads are not reported).
 A model without a trained head (e.g. a converted BYOL-S encoder, whose head would be random) is refused.
 
 Bad input raises an error naming the input and the cause: unreadable or empty files, NaN or infinite samples,
@@ -256,13 +257,15 @@ class SpeechEmotionRecognitionPipeline(ChunkPipeline):
         return self.model.config.problem_type or "single_label_classification"
 
     def output_names(self, domain: str | None = None) -> list[str]:
-        """The head's classes (or regression dimensions), in the order of its outputs."""
+        """The head's classes (or regression dimensions), in the order of its outputs. An EmoNet domain saved without
+        class names (`config.domain_labels`: a config from before they were recorded, or `add_domain` without
+        labels) reports `LABEL_0`, `LABEL_1`, ..."""
         config = self.model.config
         if config.model_type == "mtl_wav2vec2":
             return list(config.classification_heads["emotion"])
         if config.model_type == "emonet":
             domain = self._domain(domain)
-            names = getattr(config, "domain_labels", {}).get(domain)
+            names = config.domain_labels.get(domain)
             return list(names) if names else [f"LABEL_{index}" for index in range(config.domains[domain])]
         return [config.id2label[index] for index in range(config.num_labels)]
 

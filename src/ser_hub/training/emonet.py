@@ -350,25 +350,32 @@ def uar_by_logits_width(metric: evaluate.EvaluationModule):
     return compute_metrics
 
 
-def new_model(arguments: EmoNetArguments, domains: dict[str, int]) -> EmoNetForSequenceClassification:
-    """A randomly initialised EmoNet with one domain per corpus (the architecture of `config_name`, or the paper's)."""
+def new_model(arguments: EmoNetArguments, label_names: Mapping[str, list[str]]) -> EmoNetForSequenceClassification:
+    """A randomly initialised EmoNet with one domain per corpus, named by its class names (the architecture of
+    `config_name`, or the paper's)."""
     config = EmoNetConfig.from_pretrained(arguments.config_name) if arguments.config_name else EmoNetConfig()
-    config.domains = dict(domains)
+    config.domains = {name: len(names) for name, names in label_names.items()}
+    config.domain_labels = {name: list(names) for name, names in label_names.items()}
     return EmoNetForSequenceClassification(config)
 
 
-def pretrained_model(arguments: EmoNetArguments, name: str, num_labels: int) -> EmoNetForSequenceClassification:
-    """The pre-trained EmoNet set up for training on corpus `name` as `arguments.mode` says."""
+def pretrained_model(arguments: EmoNetArguments, name: str, labels: list[str]) -> EmoNetForSequenceClassification:
+    """The pre-trained EmoNet set up for training on corpus `name`, whose classes are `labels`, as
+    `arguments.mode` says; the domain records the class names (a known domain saved without them gets them)."""
     model = EmoNetForSequenceClassification.from_pretrained(arguments.model_name_or_path)
     known = model.config.domains
-    if name in known and known[name] != num_labels:
-        raise EmoNetTrainingError(
-            f"{arguments.model_name_or_path} has a {known[name]}-class domain {name!r}, but the corpus has "
-            f"{num_labels} classes in {arguments.label_column!r}; use the same --label_column as its training run."
-        )
-    if name not in known:
+    if name in known:
+        trained = model.config.domain_labels.get(name)
+        if known[name] != len(labels) or trained not in (None, labels):
+            raise EmoNetTrainingError(
+                f"{arguments.model_name_or_path} has a {known[name]}-class domain {name!r} (classes "
+                f"{trained or 'unnamed'}), but the corpus has {len(labels)} classes in {arguments.label_column!r} "
+                f"({labels}); use the same --label_column as its training run."
+            )
+        model.config.domain_labels = {**model.config.domain_labels, name: labels}
+    else:
         source = source_domain(arguments, known, name) if arguments.mode in ("head", "finetune") else None
-        model.add_domain(name, num_labels)
+        model.add_domain(name, len(labels), labels)
         if source is not None:
             copy_domain(model, source, name)
     if arguments.mode == "transfer":
@@ -461,19 +468,18 @@ def run(arguments: EmoNetArguments, training_args: EmoNetTrainingArguments) -> l
         corpora[name], label_names[name] = load_splits(
             name, source, arguments, training_args.seed, feature_extractor.sampling_rate
         )
-    classes = {name: len(names) for name, names in label_names.items()}
     predictions = {}
     if arguments.mode == "multi":
         set_seed(training_args.seed)
-        model = new_model(arguments, classes)
+        model = new_model(arguments, label_names)
         predictions = train_run(corpora, label_names, model, feature_extractor, arguments, training_args)
     else:
         for name, splits in corpora.items():
             set_seed(training_args.seed)
             if arguments.mode == "scratch":
-                model = new_model(arguments, {name: classes[name]})
+                model = new_model(arguments, {name: label_names[name]})
             else:
-                model = pretrained_model(arguments, name, classes[name])
+                model = pretrained_model(arguments, name, label_names[name])
             run_args = dataclasses.replace(
                 training_args, output_dir=os.path.join(training_args.output_dir, name),
                 hub_model_id=f"{training_args.hub_model_id}-{name}" if training_args.hub_model_id else None,

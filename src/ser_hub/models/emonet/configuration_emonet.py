@@ -1,18 +1,25 @@
 """EmoNet adapter ResNet configuration (Gerczuk et al., "EmoNet: A Transfer Learning Framework for Multi-Corpus
 Speech Emotion Recognition", IEEE Trans. Affective Computing, 2021, §5)."""
 
+from collections.abc import Sequence
 from dataclasses import field
 
 from huggingface_hub.dataclasses import strict
 from transformers import PreTrainedConfig
 
 
-def check_domain(name: str, num_labels: int) -> None:
-    """Refuse a domain name that cannot name a module, or a head with fewer than two classes."""
+def check_domain(name: str, num_labels: int, labels: Sequence[str] | None = None) -> None:
+    """Refuse a domain name that cannot name a module, a head with fewer than two classes, or class names (when
+    given) that are not one distinct non-empty name per output of the head."""
     if not name or "." in name or num_labels < 2:
         raise ValueError(
             f"domain {name!r} with {num_labels} classes: a domain needs a non-empty name without '.' "
             "and at least two classes."
+        )
+    if labels is not None and (len(labels) != num_labels or len(set(labels)) != num_labels or not all(labels)):
+        raise ValueError(
+            f"domain {name!r}: class names {list(labels)} for a {num_labels}-class head; give {num_labels} distinct, "
+            "non-empty names, in the order of the head's outputs."
         )
 
 
@@ -26,6 +33,9 @@ class EmoNetConfig(PreTrainedConfig):
     Args:
         domains (`dict[str, int]`):
             The domains (corpora) and their number of classes.
+        domain_labels (`dict[str, list[str]]`, defaults to `{}`):
+            Class names of a domain's head, in the order of its outputs (what predictions are reported as); a
+            domain without them is reported as `LABEL_0`, `LABEL_1`, ...
         n_mels (`int`, defaults to 64):
             Mel bins of the input; a multiple of 8 (three stride-2 stages).
         stem_channels (`int`, defaults to 32):
@@ -49,7 +59,7 @@ class EmoNetConfig(PreTrainedConfig):
     ```python
     >>> from ser_hub.models import EmoNetConfig, EmoNetForSequenceClassification
     >>> model = EmoNetForSequenceClassification(EmoNetConfig(domains={"iemocap": 4, "emodb": 7}))
-    >>> model.add_domain("urdu", 4)
+    >>> model.add_domain("urdu", 4, labels=["angry", "happy", "neutral", "sad"])
     >>> model.freeze_shared()
     ```
     """
@@ -57,6 +67,7 @@ class EmoNetConfig(PreTrainedConfig):
     model_type = "emonet"
 
     domains: dict[str, int] = field(default_factory=dict)
+    domain_labels: dict[str, list[str]] = field(default_factory=dict)
     n_mels: int = 64
     stem_channels: int = 32
     stage_channels: list[int] | tuple[int, ...] = (64, 128, 256)
@@ -68,7 +79,8 @@ class EmoNetConfig(PreTrainedConfig):
     head_dropout: float | int = 0.2
 
     def validate_architecture(self):
-        """Reject shapes the network cannot build and domain names that cannot name a module."""
+        """Reject shapes the network cannot build, domain names that cannot name a module and class names that do not
+        fit their domain's head."""
         if self.n_mels <= 0 or self.n_mels % 8:
             raise ValueError(f"n_mels={self.n_mels}: must be a positive multiple of 8 (three stride-2 stages).")
         widths = [self.stem_channels, *self.stage_channels]
@@ -77,8 +89,14 @@ class EmoNetConfig(PreTrainedConfig):
                 f"stem_channels={self.stem_channels}, stage_channels={list(self.stage_channels)}: each stack must "
                 "have twice the filters of its input, as the zero-padding shortcut requires."
             )
+        unknown = sorted(set(self.domain_labels) - set(self.domains))
+        if unknown:
+            raise ValueError(
+                f"domain_labels names the domains {unknown}, which are not in domains {sorted(self.domains)}; give "
+                "class names only for the model's domains."
+            )
         for name, num_labels in self.domains.items():
-            check_domain(name, num_labels)
+            check_domain(name, num_labels, self.domain_labels.get(name))
 
 
 __all__ = ["EmoNetConfig"]

@@ -7,7 +7,7 @@ Padded batches give the same outputs as one clip at a time: activations at padde
 layer that mixes neighbouring frames (what a single clip's zero padding sees) and get no attention weight.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import torch
 from torch import nn
@@ -118,13 +118,16 @@ class EmoNetPreTrainedModel(PreTrainedModel):
         else:
             super()._init_weights(module)
 
-    def add_domain(self, name: str, num_labels: int) -> None:
+    def add_domain(self, name: str, num_labels: int, labels: Sequence[str] | None = None) -> None:
         """Add a domain: fresh adapters, batch norms and head (and attention, when not shared) for `num_labels`
-        classes. Together with `freeze_shared()` this is EmoNet's transfer to a new corpus."""
+        classes, named `labels` in the config (`domain_labels`, what predictions are reported as) when given.
+        Together with `freeze_shared()` this is EmoNet's transfer to a new corpus."""
         if name in self.config.domains:
             raise ValueError(f"domain {name!r} exists already (domains: {sorted(self.config.domains)}); pick a new name.")
-        check_domain(name, num_labels)
+        check_domain(name, num_labels, labels)
         self.config.domains = {**self.config.domains, name: num_labels}
+        if labels is not None:
+            self.config.domain_labels = {**self.config.domain_labels, name: list(labels)}
         for module in list(self.modules()):
             if isinstance(module, PerDomain):
                 module.add(name, num_labels).apply(self._init_weights)
@@ -165,7 +168,7 @@ class EmoNetPreTrainedModel(PreTrainedModel):
         if domain not in self.config.domains:
             raise UnknownDomainError(
                 f"domain={domain!r}: unknown to this model; its domains are {sorted(self.config.domains)}. "
-                "Pass one of them, or add one with model.add_domain(name, num_labels)."
+                "Pass one of them, or add one with model.add_domain(name, num_labels, labels)."
             )
         return domain
 
