@@ -1,6 +1,7 @@
 """The generic fine-tuning recipe (`ser_hub.training.classification`, `scripts/finetune_audio_classification.py`):
 label spaces, fold protocols, cropping and padding, the model families, end-to-end runs on the synthetic demo corpus
-and on the real URDU corpus (with the real BYOL-S weights), early stopping, and two processes under accelerate."""
+and on the real URDU corpus (with the real BYOL-S weights), early stopping, two processes under accelerate, and the
+regression head of `--label_space dimensions` on real URDU recordings with synthetic continuous scores."""
 
 import json
 import os
@@ -27,12 +28,15 @@ from transformers import (
     WavLMConfig,
     WhisperConfig,
     WhisperFeatureExtractor,
+    pipeline,
 )
 
 import ser_hub
 from corpus_fixtures import write_corpus
 from model_helpers import run_python
+from ser_hub.corpora import definition_text
 from ser_hub.demo import synthesize_demo_corpus
+from ser_hub.metrics import regression_scores
 from ser_hub.models import ByolFeatureExtractor
 from ser_hub.models.byol.convert_byol_checkpoint import convert_byol_checkpoint
 from ser_hub.training import class_weights, load_uar_metric
@@ -43,6 +47,7 @@ from ser_hub.training.classification import (
     DataArguments,
     ModelArguments,
     TrainingError,
+    apply_dimensions,
     apply_label_space,
     assemble_splits,
     build_trainer,
@@ -106,11 +111,13 @@ def training_arguments(output_dir, **overrides) -> ClassificationTrainingArgumen
 
 
 def logits_of(model_dir: Path, test: datasets.Dataset) -> torch.Tensor:
-    """Logits [utterances, classes] of a saved model folder on whole test utterances, one at a time."""
+    """Logits [utterances, outputs] of a saved model folder on whole test utterances, one at a time (without their
+    labels: the model's own loss is cross-entropy whatever the head)."""
     model = AutoModelForAudioClassification.from_pretrained(model_dir).eval()
     collate = AudioClassificationCollator(AutoFeatureExtractor.from_pretrained(model_dir))
     with torch.no_grad():
-        return torch.cat([model(**collate([example])).logits for example in test.with_transform(waveform_transform())])
+        return torch.cat([model(**{key: value for key, value in collate([example]).items() if key != "labels"}).logits
+                          for example in test.with_transform(waveform_transform())])
 
 
 # ---------------------------------------------------------------- label spaces and splits
@@ -444,3 +451,163 @@ def test_script_trains_data_parallel_on_two_cpu_processes(wav2vec2, demo_dir, co
     assert results["test_loss"] == pytest.approx(cross_entropy.item(), abs=1e-4)
     assert json.loads((out / "config.json").read_text())["id2label"] == {
         "0": "neutral", "1": "anger", "2": "happiness", "3": "sadness"}
+
+
+# ---------------------------------------------------------------- continuous dimensions: a regression head
+
+# emotion folder -> (arousal, valence) on a 1-5 scale; each file adds 0.1 x (its take number mod 5)
+RATINGS = {"Angry": (4.5, 1.5), "Happy": (4.0, 4.5), "Neutral": (2.0, 3.0), "Sad": (1.5, 1.5)}
+RATED_DEFINITION = """\
+tables:
+  ratings: {path: ratings.csv, key: file, match: "{stem}"}
+extras:
+  arousal_score: {value: "{ratings[arousal]}", dtype: float32}
+  valence_score: {value: "{ratings[valence]}", dtype: float32}
+"""
+
+
+def synthetic_ratings(recording: Path) -> tuple[float, float]:
+    """A URDU recording's synthetic (arousal, valence): its emotion's ratings, both raised by 0.1 x (take mod 5)."""
+    arousal, valence = RATINGS[recording.parent.name]
+    shift = 0.1 * (int(recording.stem.split("_")[1].removeprefix("F")) % 5)
+    return round(arousal + shift, 1), round(valence + shift, 1)
+
+
+@pytest.fixture(scope="module")
+def rated_urdu(tmp_path_factory, urdu_dir) -> tuple[str, dict[str, tuple[float, float]]]:
+    """The real URDU recordings (linked, as distributed) with a ratings.csv of synthetic scores, read through a
+    definition file: the built-in urdu's plus the table and two float32 extras. Returns the --corpus value and the
+    scores by utterance id."""
+    folder = tmp_path_factory.mktemp("rated")
+    root = folder / "URDU-Dataset"
+    ratings = {}
+    for recording in sorted(urdu_dir.glob("*/*.wav")):
+        (root / recording.parent.name).mkdir(parents=True, exist_ok=True)
+        (root / recording.parent.name / recording.name).symlink_to(recording)
+        ratings[recording.stem] = synthetic_ratings(recording)
+    (root / "ratings.csv").write_text("file,arousal,valence\n" + "".join(
+        f"{stem},{arousal},{valence}\n" for stem, (arousal, valence) in ratings.items()))
+    definition = folder / "urdu_rated.yaml"
+    definition.write_text(definition_text("urdu").replace("name: urdu\n", "name: urdu_rated\n", 1) + RATED_DEFINITION)
+    return f"{definition}={root}", ratings
+
+
+def test_the_dimensions_space_holds_each_utterances_scores_as_rated(rated_urdu, corpus_cache):
+    corpus, ratings = rated_urdu
+    splits = load_splits(DataArguments(corpus=[corpus], label_space="dimensions", corpus_cache_dir=str(corpus_cache)),
+                         16000)
+    scores = datasets.Value("float32")
+    for split in splits.values():
+        assert split.column_names == KEPT_COLUMNS
+        assert split.features["label"] == {"arousal": scores, "valence": scores}
+        np.testing.assert_allclose([(label["arousal"], label["valence"]) for label in split["label"]],
+                                   [ratings[uid] for uid in split["utterance_id"]], rtol=1e-6)
+    assert sum(map(len, splits.values())) == 400 and set(splits["train"]["corpus"]) == {"urdu_rated"}
+
+    valence = load_splits(DataArguments(corpus=[corpus], label_space="dimensions", dimensions=["valence"],
+                                        corpus_cache_dir=str(corpus_cache)), 16000)
+    assert valence["test"].features["label"] == {"valence": scores}
+    assert valence["test"]["utterance_id"] == splits["test"]["utterance_id"]
+
+    # utterances without a finite score are left out
+    unrated = datasets.DatasetDict({name: split.select(range(4)) for name, split in ser_hub.load_corpus(
+        corpus.partition("=")[0], corpus.partition("=")[2], cache_dir=str(corpus_cache)).items()})
+    unrated["train"] = unrated["train"].remove_columns("valence_score").add_column(
+        "valence_score", [1.0, float("nan"), 2.0, float("inf")], feature=scores)
+    kept = apply_dimensions(unrated, {"valence": "valence_score"})
+    assert kept["train"]["label"] == [{"valence": 1.0}, {"valence": 2.0}]
+    assert kept["train"]["utterance_id"] == [unrated["train"]["utterance_id"][i] for i in (0, 2)]
+
+
+def test_dimensions_a_corpus_lacks_are_refused_with_how_to_declare_them(rated_urdu, urdu_dir, wav2vec2, tmp_path):
+    """Each refusal comes before any corpus is prepared."""
+    corpus, _ = rated_urdu
+    with pytest.raises(TrainingError, match=r"label_space dimensions: urdu_rated has no continuous dominance scores; "
+                                            r".*declares them as a column dominance_score \(extras: dominance_score: "):
+        load_splits(DataArguments(corpus=[corpus], label_space="dimensions", dimensions=["arousal", "dominance"]),
+                    16000)
+    with pytest.raises(TrainingError, match=r"no dimension has continuous scores in every corpus \(urdu_rated: "
+                                            r"arousal, valence; urdu: none\)\. A corpus declares them"):
+        load_splits(DataArguments(corpus=[corpus, f"urdu={urdu_dir}"], label_space="dimensions"), 16000)
+    with pytest.raises(TrainingError, match="urdu has no continuous valence scores"):
+        load_splits(DataArguments(corpus=[corpus, f"urdu={urdu_dir}"], label_space="dimensions",
+                                  dimensions=["valence"]), 16000)
+    with pytest.raises(TrainingError, match="dimensions joy: unknown; choose from arousal, valence, dominance"):
+        DataArguments(corpus=[corpus], label_space="dimensions", dimensions=["joy"])
+    with pytest.raises(TrainingError, match="--dimensions arousal is for --label_space dimensions, not native"):
+        DataArguments(corpus=[corpus], dimensions=["arousal"])
+    with pytest.raises(TrainingError, match="regression_loss 'l1' is unknown; choose ccc or mse"):
+        training_arguments(tmp_path, regression_loss="l1")
+    with pytest.raises(TrainingError, match="class_weighted_loss weights classes, and --label_space dimensions has "
+                                            "none: drop --class_weighted_loss"):
+        build_trainer(ModelArguments(str(wav2vec2)), DataArguments(corpus=[corpus], label_space="dimensions"),
+                      training_arguments(tmp_path, class_weighted_loss=True))
+
+
+def test_command_line_takes_the_dimensions_and_the_regression_loss(tmp_path):
+    _, data_args, training_args = parse_arguments(
+        ["--model_name_or_path", "m", "--corpus", "iemocap=a", "--output_dir", str(tmp_path), "--label_space",
+         "dimensions", "--dimensions", "arousal", "valence", "--regression_loss", "mse"])
+    assert data_args.regression and data_args.dimensions == ["arousal", "valence"]
+    assert training_args.regression_loss == "mse"
+    _, data_args, training_args = parse_arguments(
+        ["--model_name_or_path", "m", "--corpus", "iemocap=a", "--output_dir", str(tmp_path)])
+    assert not data_args.regression and data_args.dimensions == [] and training_args.regression_loss == "ccc"
+
+
+def test_the_regression_losses_are_taken_on_the_batchs_scores(rated_urdu, wav2vec2, corpus_cache, tmp_path):
+    data_args = DataArguments(corpus=[rated_urdu[0]], label_space="dimensions", max_length_seconds=1.0,
+                              max_train_samples=8, corpus_cache_dir=str(corpus_cache))
+    for loss in ("mse", "ccc"):
+        trainer, _ = build_trainer(ModelArguments(str(wav2vec2)), data_args,
+                                   training_arguments(tmp_path, regression_loss=loss, per_device_train_batch_size=8))
+        batch = next(iter(trainer.get_train_dataloader()))
+        labels = batch["labels"]
+        assert labels.dtype == torch.float32 and labels.shape == (8, 2)
+        train = subsample(load_splits(data_args, 16000)["train"], 8, seed=42)
+        np.testing.assert_allclose(sorted(map(tuple, labels.tolist())),
+                                   sorted(rated_urdu[1][uid] for uid in train["utterance_id"]), rtol=1e-6)
+        trainer.model.eval()
+        loss_value, outputs = trainer.compute_loss(trainer.model, dict(batch), return_outputs=True)
+        logits = outputs.logits.detach().double().numpy()
+        if loss == "mse":
+            assert loss_value.item() == pytest.approx(((logits - labels.double().numpy()) ** 2).mean(), rel=1e-5)
+        else:
+            assert loss_value.item() == pytest.approx(1 - regression_scores(logits, labels.numpy())["ccc"], abs=1e-5)
+
+
+def test_a_regression_head_on_rated_urdu_keeps_the_best_ccc_checkpoint_and_reports_ccc_pearson_mse(
+        rated_urdu, wav2vec2, corpus_cache, tmp_path):
+    data_args = DataArguments(corpus=[rated_urdu[0]], label_space="dimensions", max_length_seconds=1.0,
+                              max_train_samples=16, max_eval_samples=8, max_test_samples=8,
+                              corpus_cache_dir=str(corpus_cache))
+    out = tmp_path / "run"
+    metrics = run(ModelArguments(str(wav2vec2)), data_args, training_arguments(out, max_steps=6))
+
+    config = json.loads((out / "config.json").read_text())
+    assert config["problem_type"] == "regression" and config["id2label"] == {"0": "arousal", "1": "valence"}
+    state = json.loads((out / "trainer_state.json").read_text())
+    validation_ccc = {entry["step"]: entry["eval_ccc"] for entry in state["log_history"] if "eval_ccc" in entry}
+    assert sorted(validation_ccc) == [2, 4, 6]
+    best_step = max(validation_ccc, key=lambda step: (validation_ccc[step], -step))
+    assert state["best_metric"] == validation_ccc[best_step]
+    assert state["best_model_checkpoint"].endswith(f"checkpoint-{best_step}")
+    saved, best = load_file(out / "model.safetensors"), load_file(out / f"checkpoint-{best_step}" / "model.safetensors")
+    assert all(torch.equal(saved[key], best[key]) for key in saved)
+
+    # the test report: regression_scores of the saved model's predictions, per dimension and averaged
+    test = subsample(load_splits(data_args, 16000)["test"], 8, seed=42)
+    predictions = logits_of(out, test).double().numpy()
+    references = [[label["arousal"], label["valence"]] for label in test["label"]]
+    scores = regression_scores(predictions, references, dimensions=["arousal", "valence"])
+    report = json.loads((out / "test_results.json").read_text())
+    expected = {"test_ccc": scores["ccc"], "test_pearson": scores["pearson"], "test_mse": scores["mse"],
+                **{f"test_{dimension}_{key}": value for dimension, values in scores["per_dimension"].items()
+                   for key, value in values.items()}}
+    assert {key: report[key] for key in expected} == pytest.approx(expected, abs=1e-5)
+    assert metrics["test_loss"] == pytest.approx(1 - scores["ccc"], abs=1e-5)  # the 8 test utterances are one batch
+
+    # the saved folder is a speech-emotion-recognition pipeline reporting a value per dimension
+    ser = pipeline("speech-emotion-recognition", model=str(out), device="cpu")
+    window, = ser({"array": decode(test[0]["audio"]), "sampling_rate": 16000})
+    assert window["values"] == pytest.approx(dict(zip(["arousal", "valence"], predictions[0].tolist())), abs=1e-5)

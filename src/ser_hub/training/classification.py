@@ -1,10 +1,16 @@
-"""Generic fine-tuning: any transformers audio encoder (or a ser-hub model) as an utterance classifier.
+"""Generic fine-tuning: any transformers audio encoder (or a ser-hub model) as an utterance classifier or regressor.
 
 The recipe behind `scripts/finetune_audio_classification.py`: ser-hub corpora split by a protocol -> a label space
 (`native`, `unified8`, `unified7`, `arousal`, `valence`) -> `AutoModelForAudioClassification` with a new head ->
 `Trainer` with (optionally class-weighted) cross-entropy, evaluation on the validation split, early stopping on its
 UAR and the best checkpoint kept -> the test split evaluated once at the end. Metrics go through the `uar` evaluate
 module; the model and its feature extractor are saved with `save_pretrained` (and pushed with `--push_to_hub`).
+
+The label space `dimensions` trains a regression head instead (`problem_type="regression"`, one output per
+dimension named in `id2label`) on the corpora's continuous arousal/valence/dominance scores, the columns
+`ser_hub.protocols.regression.score_column` finds, as rated (no standardisation: predictions are in the corpus's
+units). The loss is 1 − CCC (default) or MSE, the best checkpoint the one with the best validation CCC (mean over the
+dimensions), and the test report CCC, Pearson's r and MSE per dimension and their means (`ser_hub.metrics`).
 """
 
 from __future__ import annotations
@@ -33,10 +39,20 @@ from transformers.trainer_utils import SaveStrategy
 
 from .. import labels
 from ..audio import to_mono
-from ..corpora import load_corpus, parse_corpora
+from ..corpora import NamedCorpus, corpus_info, load_corpus, parse_corpora
 from ..errors import SerHubError
+from ..protocols.options import DIMENSIONS
+from ..protocols.regression import score_column, score_columns
+from ..protocols.serab import SerabInputError
 from ..splits import DEFAULT_PROTOCOL, SPLITS
-from .common import WeightedLossTrainer, class_weights, uar_compute_metrics
+from .common import (
+    REGRESSION_LOSSES,
+    RegressionLossTrainer,
+    WeightedLossTrainer,
+    class_weights,
+    regression_compute_metrics,
+    uar_compute_metrics,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +64,8 @@ LABEL_SPACES: dict[str, tuple[str, tuple[str, ...]]] = {
     "arousal": ("arousal", ()),
     "valence": ("valence", ()),
 }
+# The label space of continuous scores: a regression head over DIMENSIONS (docs/design.md §8).
+DIMENSIONS_SPACE = "dimensions"
 KEPT_COLUMNS = ["audio", "label", "corpus", "utterance_id"]
 
 
@@ -101,7 +119,16 @@ class DataArguments:
     label_space: str = field(
         default="native",
         metadata={"help": "native (the corpus's classes), unified8, unified7 (unified8 without `other`), arousal "
-                          "or valence; utterances without a label in the space are left out."},
+                          "or valence (classes); utterances without a label in the space are left out. dimensions: "
+                          "a regression head on the corpora's continuous scores (see --dimensions), trained on the "
+                          "ratings as the corpora give them (not standardised, so predictions are in their units: "
+                          "pool corpora rated on one scale); utterances without a finite score are left out."},
+    )
+    dimensions: list[str] = field(
+        default_factory=list,
+        metadata={"help": "--label_space dimensions: the dimensions to predict, of arousal, valence and dominance "
+                          "(default: each one every corpus has scores for: <dimension>_score columns, IEMOCAP's and "
+                          "MSP-Podcast's act/val/dom)."},
     )
     max_length_seconds: float | None = field(
         default=6.0,
@@ -122,16 +149,28 @@ class DataArguments:
     )
 
     def __post_init__(self):
-        if self.label_space not in LABEL_SPACES:
+        if self.label_space not in (*LABEL_SPACES, DIMENSIONS_SPACE):
             raise TrainingError(
-                f"label_space {self.label_space!r} is unknown; choose one of {', '.join(LABEL_SPACES)}."
+                f"label_space {self.label_space!r} is unknown; choose one of {', '.join(LABEL_SPACES)} or "
+                f"{DIMENSIONS_SPACE}."
             )
+        unknown = [dimension for dimension in self.dimensions if dimension not in DIMENSIONS]
+        if unknown:
+            raise TrainingError(f"dimensions {', '.join(unknown)}: unknown; choose from {', '.join(DIMENSIONS)}.")
+        if self.dimensions and self.label_space != DIMENSIONS_SPACE:
+            raise TrainingError(f"--dimensions {' '.join(self.dimensions)} is for --label_space {DIMENSIONS_SPACE}, "
+                                f"not {self.label_space}: add --label_space {DIMENSIONS_SPACE} or drop --dimensions.")
+
+    @property
+    def regression(self) -> bool:
+        """Whether the label space is continuous scores (a regression head) rather than classes."""
+        return self.label_space == DIMENSIONS_SPACE
 
 
 @dataclass
 class ClassificationTrainingArguments(TrainingArguments):
     """`TrainingArguments` with the defaults of the recipe: validate and save every epoch, keep the checkpoint with
-    the best validation UAR, stop early when it stops improving."""
+    the best validation UAR (CCC for `--label_space dimensions`), stop early when it stops improving."""
 
     eval_strategy: IntervalStrategy | str = field(
         default="epoch", metadata={"help": "When to validate: 'no', 'steps' or 'epoch'."}
@@ -143,7 +182,10 @@ class ClassificationTrainingArguments(TrainingArguments):
         default=True, metadata={"help": "Load the checkpoint with the best `metric_for_best_model` after training."}
     )
     metric_for_best_model: str | None = field(
-        default="uar", metadata={"help": "Validation metric that selects the best checkpoint (uar, accuracy, macro_f1)."}
+        default="uar",
+        metadata={"help": "Validation metric that selects the best checkpoint: uar, accuracy or macro_f1; for "
+                          "--label_space dimensions ccc (the mean over the dimensions, which the default uar "
+                          "becomes there), pearson, or mse with --greater_is_better false."},
     )
     remove_unused_columns: bool = field(
         default=False, metadata={"help": "Kept False: the recipe's data collator reads the `audio` column."}
@@ -160,6 +202,19 @@ class ClassificationTrainingArguments(TrainingArguments):
     class_weighted_loss: bool = field(
         default=False, metadata={"help": "Weight the cross-entropy by inverse class frequency in the training split."}
     )
+    regression_loss: str = field(
+        default="ccc",
+        metadata={"help": "--label_space dimensions: ccc (default: 1 - CCC of each batch, averaged over the "
+                          "dimensions; it trains the measure the checkpoint is selected and tested on, and unlike "
+                          "MSE it penalises predictions shrunk towards the mean rating) or mse (transformers' "
+                          "regression loss)."},
+    )
+
+    def __post_init__(self):
+        if self.regression_loss not in REGRESSION_LOSSES:
+            raise TrainingError(f"regression_loss {self.regression_loss!r} is unknown; choose "
+                                f"{' or '.join(REGRESSION_LOSSES)}.")
+        super().__post_init__()
 
 
 def parse_arguments(
@@ -239,19 +294,71 @@ def pooled_label_names(prepared: Mapping[str, datasets.DatasetDict], label_space
     return names
 
 
+def dimension_columns(corpora: Mapping[str, NamedCorpus], dimensions: list[str]) -> dict[str, dict[str, str]]:
+    """{corpus: {dimension: its score column}} for the requested dimensions (none requested: each one every corpus
+    has), checked from the definitions before any corpus is prepared."""
+    specs = {name: corpus_info(corpus.corpus) for name, corpus in corpora.items()}
+    dimensions = dimensions or [
+        dimension for dimension in DIMENSIONS if all(score_column(spec, dimension) for spec in specs.values())
+    ]
+    if not dimensions:
+        listed = "; ".join(f"{name}: {', '.join(d for d in DIMENSIONS if score_column(spec, d)) or 'none'}"
+                           for name, spec in specs.items())
+        raise TrainingError(
+            f"label_space {DIMENSIONS_SPACE}: no dimension has continuous scores in every corpus ({listed}). A corpus "
+            "declares them as float32 columns <dimension>_score (extras: arousal_score: {value: ..., dtype: "
+            "float32}); train the corpora with scores, or on classes (--label_space arousal or valence)."
+        )
+    try:
+        columns = {dimension: score_columns(specs, dimension) for dimension in dimensions}
+    except SerabInputError as error:
+        raise TrainingError(f"label_space {DIMENSIONS_SPACE}: {error}") from None
+    return {name: {dimension: columns[dimension][name] for dimension in dimensions} for name in specs}
+
+
+def apply_dimensions(dataset: datasets.DatasetDict, columns: Mapping[str, str]) -> datasets.DatasetDict:
+    """Keep the utterances with a finite score on every dimension, their scores as a `label` {dimension: float32}
+    column (from `columns`: dimension -> score column); the columns become `KEPT_COLUMNS`."""
+    scores = datasets.Features({dimension: datasets.Value("float32") for dimension in columns})
+    features = datasets.Features(
+        {column: scores if column == "label" else dataset["train"].features[column] for column in KEPT_COLUMNS}
+    )
+
+    def finite(*values):
+        return np.isfinite(np.asarray(values, dtype=np.float64)).all(axis=0).tolist()
+
+    def label(*values):
+        return {"label": [dict(zip(columns, row)) for row in zip(*values)]}
+
+    kept = dataset.filter(finite, batched=True, input_columns=list(columns.values()), desc="keep scored utterances")
+    return kept.map(label, batched=True, input_columns=list(columns.values()), remove_columns=[
+        column for column in dataset["train"].column_names if column not in KEPT_COLUMNS
+    ], features=features, desc=f"{', '.join(columns)} scores")
+
+
+def target_names(label: datasets.ClassLabel | Mapping[str, datasets.Value]) -> list[str]:
+    """The head's outputs for a `label` feature: the classes of a ClassLabel, the dimensions of {dimension: score}."""
+    return label.names if isinstance(label, datasets.ClassLabel) else list(label)
+
+
 def load_splits(data_args: DataArguments, sampling_rate: int) -> datasets.DatasetDict:
     """Prepare every corpus with the protocol at `sampling_rate`, map it to the label space and pool the corpora's
     train, validation and test splits."""
+    corpora = parse_corpora(data_args.corpus)
+    columns = dimension_columns(corpora, data_args.dimensions) if data_args.regression else None
     prepared = {
         name: assemble_splits(
             load_corpus(corpus.corpus, corpus.data_dir, data_args.protocol, cache_dir=data_args.corpus_cache_dir,
                         sampling_rate=sampling_rate),
             data_args.fold,
         )
-        for name, corpus in parse_corpora(data_args.corpus).items()
+        for name, corpus in corpora.items()
     }
-    names = pooled_label_names(prepared, data_args.label_space)
-    mapped = [apply_label_space(dataset, data_args.label_space, names) for dataset in prepared.values()]
+    if columns is not None:
+        mapped = [apply_dimensions(dataset, columns[name]) for name, dataset in prepared.items()]
+    else:
+        names = pooled_label_names(prepared, data_args.label_space)
+        mapped = [apply_label_space(dataset, data_args.label_space, names) for dataset in prepared.values()]
     return datasets.DatasetDict(
         {split: datasets.concatenate_datasets([dataset[split] for dataset in mapped]) for split in SPLITS}
     )
@@ -279,7 +386,7 @@ def random_crop(waveform: np.ndarray, max_samples: int | None) -> np.ndarray:
 
 def waveform_transform(max_samples: int | None = None):
     """A `datasets` transform giving each utterance's `waveform` (cut to a random window of at most `max_samples`
-    samples) and its `label`."""
+    samples) and its `label` (a class index, or {dimension: score})."""
 
     def transform(batch: dict) -> dict:
         return {
@@ -290,9 +397,16 @@ def waveform_transform(max_samples: int | None = None):
     return transform
 
 
+def label_tensor(labels: list) -> torch.Tensor:
+    """`labels` of a batch: class indices as int64, {dimension: score} rows as float32 [utterances, dimensions]."""
+    if isinstance(labels[0], Mapping):
+        return torch.tensor([list(label.values()) for label in labels], dtype=torch.float32)
+    return torch.tensor(labels, dtype=torch.long)
+
+
 @dataclass
 class AudioClassificationCollator:
-    """Featurises a batch of waveforms with the model's feature extractor and adds the `labels`.
+    """Featurises a batch of waveforms with the model's feature extractor and adds the `labels` (`label_tensor`).
 
     Extractors that do not pad by default (wav2vec 2.0's) pad to the longest clip of the batch; those that do keep
     their own padding (BYOL's right-padded log-mel with its frame mask, Whisper's and AST's fixed windows).
@@ -311,7 +425,7 @@ class AudioClassificationCollator:
             return_tensors="pt",
             **self.padding,
         )
-        batch["labels"] = torch.tensor([example["label"] for example in examples], dtype=torch.long)
+        batch["labels"] = label_tensor([example["label"] for example in examples])
         return batch
 
 
@@ -325,13 +439,15 @@ def fit_front_end(feature_extractor, train: datasets.Dataset) -> None:
     logger.info("log-mel statistics of the training split: mean %.4f, std %.4f", mean, std)
 
 
-def load_model(model_args: ModelArguments, names: list[str]):
-    """The model with a classification head over `names` (id2label/label2id saved in its config)."""
+def load_model(model_args: ModelArguments, names: list[str], problem_type: str | None = None):
+    """The model with a head over `names` (id2label/label2id saved in its config): classes, or with
+    `problem_type="regression"` one value per dimension."""
     hub = {"cache_dir": model_args.cache_dir, "revision": model_args.model_revision, "token": model_args.token,
            "trust_remote_code": model_args.trust_remote_code}
     config = AutoConfig.from_pretrained(
         model_args.model_name_or_path, num_labels=len(names), id2label=dict(enumerate(names)),
-        label2id={name: index for index, name in enumerate(names)}, finetuning_task="audio-classification", **hub,
+        label2id={name: index for index, name in enumerate(names)}, finetuning_task="audio-classification",
+        problem_type=problem_type, **hub,
     )
     model = AutoModelForAudioClassification.from_pretrained(
         model_args.model_name_or_path, config=config, ignore_mismatched_sizes=model_args.ignore_mismatched_sizes, **hub,
@@ -350,8 +466,19 @@ def keep_model_code(model, feature_extractor) -> None:
         type(feature_extractor).register_for_auto_class("AutoFeatureExtractor")
 
 
-def build_trainer(model_args: ModelArguments, data_args: DataArguments,
-                  training_args: ClassificationTrainingArguments) -> tuple[WeightedLossTrainer, datasets.Dataset]:
+def check_label_space_settings(data_args: DataArguments, training_args: ClassificationTrainingArguments) -> None:
+    """Settings that belong to the other kind of head are refused; the default selection metric, uar, becomes ccc
+    for continuous dimensions (`training_args` is updated)."""
+    if data_args.regression and training_args.class_weighted_loss:
+        raise TrainingError(f"class_weighted_loss weights classes, and --label_space {DIMENSIONS_SPACE} has none: "
+                            "drop --class_weighted_loss.")
+    if data_args.regression and training_args.metric_for_best_model == "uar":
+        training_args.metric_for_best_model = "ccc"
+
+
+def build_trainer(
+    model_args: ModelArguments, data_args: DataArguments, training_args: ClassificationTrainingArguments
+) -> tuple[WeightedLossTrainer | RegressionLossTrainer, datasets.Dataset]:
     """Everything a run needs: the trainer (train and validation splits attached) and the test split."""
     launched = int(os.environ.get("WORLD_SIZE", "1"))
     if launched > 1 and training_args.world_size == 1:
@@ -366,6 +493,7 @@ def build_trainer(model_args: ModelArguments, data_args: DataArguments,
             "pass --load_best_model_at_end (with matching --eval_strategy and --save_strategy) or "
             "--early_stopping_patience 0."
         )
+    check_label_space_settings(data_args, training_args)
     set_seed(training_args.seed)  # the new head's initial weights too
     feature_extractor = AutoFeatureExtractor.from_pretrained(
         model_args.feature_extractor_name or model_args.model_name_or_path, cache_dir=model_args.cache_dir,
@@ -377,8 +505,8 @@ def build_trainer(model_args: ModelArguments, data_args: DataArguments,
     train = subsample(splits["train"], data_args.max_train_samples, seed)
     validation = subsample(splits["validation"], data_args.max_eval_samples, seed)
     test = subsample(splits["test"], data_args.max_test_samples, seed)
-    names = train.features["label"].names
-    logger.info("%s classes %s; %d train / %d validation / %d test utterances", data_args.label_space, names,
+    names = target_names(train.features["label"])
+    logger.info("label space %s: %s; %d train / %d validation / %d test utterances", data_args.label_space, names,
                 len(train), len(validation), len(test))
     fit_front_end(feature_extractor, train)
     max_samples = (
@@ -389,19 +517,25 @@ def build_trainer(model_args: ModelArguments, data_args: DataArguments,
         [EarlyStoppingCallback(early_stopping_patience=training_args.early_stopping_patience)]
         if training_args.early_stopping_patience else []
     )
-    model = load_model(model_args, names)
+    model = load_model(model_args, names, "regression" if data_args.regression else None)
     keep_model_code(model, feature_extractor)
-    trainer = WeightedLossTrainer(
+    common = dict(
         model=model,
         args=training_args,
         train_dataset=train.with_transform(waveform_transform(max_samples)),
         eval_dataset=validation.with_transform(waveform_transform()),
         data_collator=AudioClassificationCollator(feature_extractor),
-        compute_metrics=uar_compute_metrics(len(names)),
         processing_class=feature_extractor,
         callbacks=callbacks,
-        class_weights=class_weights(train["label"], len(names)) if training_args.class_weighted_loss else None,
     )
+    if data_args.regression:
+        trainer = RegressionLossTrainer(**common, compute_metrics=regression_compute_metrics(names),
+                                        regression_loss=training_args.regression_loss)
+    else:
+        trainer = WeightedLossTrainer(
+            **common, compute_metrics=uar_compute_metrics(len(names)),
+            class_weights=class_weights(train["label"], len(names)) if training_args.class_weighted_loss else None,
+        )
     return trainer, test.with_transform(waveform_transform())
 
 
