@@ -79,7 +79,7 @@ def exported(model_folders, tmp_path_factory):
 
     def export(family):
         if family not in cache:
-            export_onnx(model_folders[family], root / family)
+            export_onnx(model_folders[family], root / family, domain="emodb" if family == "emonet" else None)
             cache[family] = root / family
         return cache[family]
 
@@ -187,7 +187,7 @@ def test_cli_exports_the_chosen_emonet_domain(model_folders, urdu_waves, tmp_pat
 def test_a_graph_that_differs_from_pytorch_is_refused_and_nothing_is_written(model_folders, tmp_path, monkeypatch):
     monkeypatch.setattr(onnx_export, "TOLERANCE", -1.0)
     with pytest.raises(OnnxExportError, match=r"the ONNX graph's logits differs from PyTorch's .* nothing was written"):
-        export_onnx(model_folders["emonet"], tmp_path / "out")
+        export_onnx(model_folders["emonet"], tmp_path / "out", domain="emodb")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -206,6 +206,8 @@ def test_export_errors_are_clear_and_leave_nothing(model_folders, tmp_path):
         export_onnx(model_folders["mtl_wav2vec2"], tmp_path / "out", domain="urdu")
     with pytest.raises(OnnxExportError, match=r"--domain 'iemocap': unknown to this EmoNet model; its domains are \['emodb', 'urdu'\]"):
         export_onnx(model_folders["emonet"], tmp_path / "out", domain="iemocap")
+    with pytest.raises(OnnxExportError, match=r"has the domains \['emodb', 'urdu'\]: choose the one to export with --domain"):
+        export_onnx(model_folders["emonet"], tmp_path / "out")
     assert sorted(path.name for path in tmp_path.iterdir()) == ["plain-wav2vec2", "taken"]
 
 

@@ -284,16 +284,16 @@ def test_each_family_head_in_the_pipeline(family, clip):
     """ser-hub's families and a stock transformers audio classifier (wav2vec 2.0, whose extractor pads on request)."""
     model, extractor, names, forward = {
         "byol_cvt": lambda: (tiny_cvt(num_labels=4, **LABELS), ByolFeatureExtractor(), NAMES, {}),
-        "emonet": lambda: (tiny_emonet(), EmoNetFeatureExtractor(), NAMES, {"domain": "urdu"}),  # the first domain
+        "emonet": lambda: (tiny_emonet(), EmoNetFeatureExtractor(), NAMES, {"domain": "urdu"}),
         "mtl_wav2vec2": lambda: (tiny_mtl(), MtlWav2Vec2FeatureExtractor(), MtlWav2Vec2Config().classification_heads[
             "emotion"], {}),
         "wav2vec2": lambda: (stock_wav2vec2(), Wav2Vec2FeatureExtractor(return_attention_mask=True), NAMES, {}),
     }[family]()
     ser = pipeline(TASK, model=model, feature_extractor=extractor)
-    [window] = ser(clip, sampling_rate=RATE, top_k=len(names))
+    [window] = ser(clip, sampling_rate=RATE, top_k=len(names), **forward)
     expected = head_outputs(model, extractor, clip, **forward).softmax(-1).numpy()
     np.testing.assert_allclose(scores([window], names), [expected], rtol=1e-5, atol=1e-7)
-    [shortest] = ser(clip[:1600], sampling_rate=RATE)  # min_duration, 0.1 s, works for every family
+    [shortest] = ser(clip[:1600], sampling_rate=RATE, **forward)  # min_duration, 0.1 s, works for every family
     assert (shortest["start"], shortest["end"]) == (0.0, 0.1)
 
 
@@ -307,6 +307,8 @@ def test_emonet_domains(clip):
     np.testing.assert_allclose(scores(acted(clip, sampling_rate=RATE), ["calm", "loud", "sad"]), [expected], rtol=1e-5)
     with pytest.raises(PipelineError, match=r"domain='iemocap': unknown to this model; its domains are \['urdu', 'acted'\]"):
         ser(clip, sampling_rate=RATE, domain="iemocap")
+    with pytest.raises(PipelineError, match=r"has the domains \['urdu', 'acted'\]: choose one with domain="):
+        ser(clip, sampling_rate=RATE)
     with pytest.raises(PipelineError, match="window=6 s: this model's front end keeps only the first 5 s"):
         ser(clip, sampling_rate=RATE, window=6)
     unnamed = EmoNetForSequenceClassification(EmoNetConfig(domains={"a": 2}, **TINY_EMONET))

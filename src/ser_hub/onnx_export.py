@@ -122,7 +122,7 @@ def graph_outputs(model, inputs: torch.Tensor, attention_mask: torch.Tensor, for
 
 
 def forward_arguments(model, domain: str | None) -> dict:
-    """EmoNet's domain (the one given, else its first); the other families take none."""
+    """EmoNet's domain (the one given, else its only one); the other families take none."""
     if model.config.model_type != "emonet":
         if domain is not None:
             raise OnnxExportError(f"--domain {domain!r}: only EmoNet models have domains; drop it.")
@@ -131,6 +131,9 @@ def forward_arguments(model, domain: str | None) -> dict:
     if not domains:
         raise OnnxExportError("this EmoNet model has no domain; add one (model.add_domain) before exporting.")
     if domain is None:
+        if len(domains) > 1:
+            raise OnnxExportError(f"this EmoNet model has the domains {domains}: choose the one to export with "
+                                  "--domain.")
         return {"domain": domains[0]}
     if domain not in domains:
         raise OnnxExportError(f"--domain {domain!r}: unknown to this EmoNet model; its domains are {domains}.")

@@ -31,7 +31,8 @@ Output per input: a list of windows, each `{"start": s, "end": s, ...}` in secon
   (|x| >= 0.999; the prediction is still made, on the clipped audio), `silent` when every sample of the window is zero.
 
 Heads: any `*ForSequenceClassification` / `*ForAudioClassification`; EmoNet's per-domain heads with `domain=`
-(default: the model's first domain; classes named by `config.domain_labels`); the multi-task wav2vec 2.0's emotion
+(required when the model has several: their order is not kept by a saved config; classes named by
+`config.domain_labels`); the multi-task wav2vec 2.0's emotion
 head (its other heads are not reported).
 A model without a trained head (e.g. a converted BYOL-S encoder, whose head would be random) is refused.
 
@@ -239,13 +240,17 @@ class SpeechEmotionRecognitionPipeline(ChunkPipeline):
         return preprocess, forward, postprocess
 
     def _domain(self, domain: str | None) -> str:
-        """EmoNet's head to use: the one named, else the model's first domain."""
+        """EmoNet's head to use: the one named, else the model's only domain (a saved config sorts its domains, so no
+        other one can stand as a default)."""
         config = self.model.config
         if config.model_type != "emonet":
             raise PipelineError(f"domain={domain!r}: only EmoNet models have per-domain heads; drop domain.")
         if not config.domains:
             raise PipelineError("this EmoNet model has no domain, hence no head; train or add one (add_domain).")
         if domain is None:
+            if len(config.domains) > 1:
+                raise PipelineError(f"this EmoNet model has the domains {list(config.domains)}: choose one with "
+                                    "domain= (ser-hub predict --domain).")
             return next(iter(config.domains))
         if domain not in config.domains:
             raise PipelineError(f"domain={domain!r}: unknown to this model; its domains are {list(config.domains)}.")

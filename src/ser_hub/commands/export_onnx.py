@@ -37,5 +37,5 @@ def register(subparsers) -> None:
     export.add_argument("model", metavar="MODEL", help="a saved ser-hub model folder (or Hub name)")
     export.add_argument("--out", required=True, metavar="DIR", help="output folder (must not exist; written atomically)")
     export.add_argument("--domain", help="EmoNet only: the domain whose adapters and head are exported "
-                                         "(default: the only one, else the first in its config)")
+                                         "(needed when the model has several)")
     export.set_defaults(run=run_export_onnx)

@@ -61,7 +61,7 @@ def register(subparsers) -> None:
     predict.add_argument("--batch-size", type=_positive(int), default=1, help="windows per forward pass (default 1)")
     predict.add_argument("--top-k", type=_positive(int), default=None,
                          help="also write the k best classes per window (label_2, score_2, ...)")
-    predict.add_argument("--domain", default=None, help="EmoNet: the domain whose head to use (default: its first)")
+    predict.add_argument("--domain", default=None, help="EmoNet: the domain whose head to use (needed when the model has several)")
     predict.add_argument("--models-dir", default=None, help="where shorthands such as byol-s-512 are found")
     predict.add_argument("--quiet", action="store_true", help="no progress bars")
     predict.set_defaults(run=run_predict)
