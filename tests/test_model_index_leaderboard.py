@@ -2,9 +2,7 @@
 and the synthetic demo corpus): the model-index read back by huggingface_hub, merging into an existing card, the
 leaderboard's CSV, Markdown and figure against each run's results.json, and the refusals."""
 
-import itertools
 import json
-import shutil
 
 import pandas as pd
 import pytest
@@ -14,6 +12,7 @@ from huggingface_hub.repocard_data import model_index_to_eval_results
 from PIL import Image
 from sklearn.metrics import f1_score
 
+from run_helpers import changed_copy, markdown_rows
 from ser_hub import report
 from ser_hub.cli import main
 from ser_hub.demo import synthesize_demo_corpus
@@ -150,13 +149,6 @@ def test_merging_keeps_the_card_and_earlier_results_and_updates_a_rerun(runs, tm
     assert ModelCard.load(card_path).data.model_name == "renamed"
 
 
-def markdown_rows(text: str) -> list[list[str]]:
-    """The cells of the first Markdown table in `text`: its header, then its rows (the rule left out)."""
-    lines = itertools.dropwhile(lambda line: not line.startswith("|"), text.splitlines())
-    table = list(itertools.takewhile(lambda line: line.startswith("|"), lines))
-    return [[cell.strip() for cell in line.strip("|").split("|")] for line in table[:1] + table[2:]]
-
-
 @pytest.mark.slow
 def test_the_leaderboard_holds_each_runs_numbers(runs, tmp_path, monkeypatch, capsys):
     figures = []
@@ -194,16 +186,6 @@ def test_the_leaderboard_holds_each_runs_numbers(runs, tmp_path, monkeypatch, ca
     assert Image.open(out / "leaderboard.png").size == (700, 450)  # (4 + 0.3 · 5 columns · 2 models) × 4.5 in, 100 dpi
 
 
-def changed_copy(run_dir, folder, change) -> str:
-    """A copy of a run whose results.json is changed by `change(payload)`."""
-    copy = folder / f"{run_dir.name}-changed"
-    shutil.copytree(run_dir, copy)
-    payload = json.loads((copy / "results.json").read_text())
-    change(payload)
-    (copy / "results.json").write_text(json.dumps(payload))
-    return str(copy)
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize(("change", "message"), [
     (lambda payload: payload.update(split_protocol="speaker-independent"),
@@ -237,7 +219,11 @@ def test_a_card_that_cannot_be_read_is_named_and_left_alone(runs, tmp_path, caps
     (None, "is not a benchmark run: it has no results.json"),
     ("{not json", "is not valid JSON"),
     ('{"benchmark": "ood"}', "is not a SERAB run (benchmark: 'ood')"),
-    ('{"benchmark": "serab", "target": "arousal"}', "holds regression probes (target 'arousal')"),
+    ('{"benchmark": "serab", "target": "activation"}',
+     "has the target 'activation', not one of arousal, valence, dominance"),
+    ('{"benchmark": "serab", "target": "arousal", "model": "m", "tasks": {"urdu": {"result": {}}}}',
+     "lacks split_protocol, select, standardize, scores, tasks.urdu.corpus, tasks.urdu.build, "
+     "tasks.urdu.result.selected, tasks.urdu.result.regressors"),
     ('{"benchmark": "serab", "model": "m", "tasks": {"urdu": {"result": {}}}}',
      "lacks split_protocol, select, standardize, scores, tasks.urdu.corpus, tasks.urdu.build, "
      "tasks.urdu.result.selected"),

@@ -1,7 +1,8 @@
 """Benchmark runs read back: the `results.json` of a `ser-hub benchmark serab` output folder, checked, and its scores.
 
-The model-index (`ser_hub.model_index`) and the leaderboard (`ser_hub.leaderboard`) read runs through here, so both
-refuse the same folders with the same messages and score a task the same way.
+A run holds emotion classifiers, or regression probes of one dimension (`--target`, its `target`). The model-index
+(`ser_hub.model_index`) and the leaderboard (`ser_hub.leaderboard`) read runs through here, so both refuse the same
+folders with the same messages and score a task the same way.
 """
 
 from __future__ import annotations
@@ -11,12 +12,14 @@ import os
 from pathlib import Path
 
 from .errors import SerHubError
-from .metrics import classification_scores
+from .metrics import classification_scores, regression_scores
+from .protocols.options import DIMENSIONS
 
 RESULTS = "results.json"
 RUN_KEYS = ("model", "split_protocol", "select", "standardize", "scores", "tasks")
 TASK_KEYS = ("corpus", "build", "result")
-RESULT_KEYS = ("selected", "classifiers", "test_references")
+RESULT_KEYS = {None: ("selected", "classifiers", "test_references"),
+               **{target: ("selected", "regressors", "test_references") for target in DIMENSIONS}}
 
 
 class RunError(SerHubError, ValueError):
@@ -37,22 +40,35 @@ def read_serab_run(run_dir: str | os.PathLike) -> dict:
         kind = payload.get("benchmark") if isinstance(payload, dict) else None
         raise RunError(f"{path} is not a SERAB run (benchmark: {kind!r}): pass the --out folder of "
                        "`ser-hub benchmark serab`; out-of-domain matrices (`benchmark ood`) are not scored here.")
-    if payload.get("target") is not None:
-        raise RunError(f"{path} holds regression probes (target {payload['target']!r}); only classification runs "
-                       "are scored here: pass a run made without --target.")
+    target = payload.get("target")
+    if target is not None and target not in DIMENSIONS:
+        raise RunError(f"{path} has the target {target!r}, not one of {', '.join(DIMENSIONS)}: it was not written by "
+                       "`ser-hub benchmark serab`; run the benchmark again.")
     missing = [key for key in RUN_KEYS if key not in payload]
     for name, task in payload.get("tasks", {}).items():
         missing += [f"tasks.{name}.{key}" for key in TASK_KEYS if key not in task]
-        missing += [f"tasks.{name}.result.{key}" for key in RESULT_KEYS if key not in task.get("result", {})]
+        missing += [f"tasks.{name}.result.{key}" for key in RESULT_KEYS[target] if key not in task.get("result", {})]
     if missing or not payload["tasks"]:
         raise RunError(f"{path} lacks {', '.join(missing) or 'tasks'}: it was not written by this version of "
                        "`ser-hub benchmark serab`; run the benchmark again.")
     return payload
 
 
-def task_scores(result: dict) -> dict[str, float]:
-    """A SERAB task's test accuracy, UAR and macro-F1: the selected classifier's test predictions scored by
-    `ser_hub.metrics.classification_scores`, as the protocol scores them."""
-    chosen = result["classifiers"][result["selected"]]
-    scores = classification_scores(chosen["test_predictions"], result["test_references"])
-    return {key: scores[key] for key in ("accuracy", "uar", "macro_f1")}
+def run_kind(payload: dict) -> str:
+    """What a run's scores are, in words, with the benchmark option that chose it."""
+    target = payload.get("target")
+    return "emotion classifiers (no --target)" if target is None else f"{target} regression probes (--target {target})"
+
+
+def task_scores(payload: dict, name: str) -> dict[str, float]:
+    """The test scores of a run's task `name`, from the reported probe's test predictions as the protocol scores
+    them: accuracy, UAR and macro-F1 of the selected classifier (`ser_hub.metrics.classification_scores`), or, in a
+    run with a target, CCC, Pearson's r and MSE of the selected regressor (`ser_hub.metrics.regression_scores`)."""
+    result = payload["tasks"][name]["result"]
+    if payload.get("target") is None:
+        chosen = result["classifiers"][result["selected"]]
+        scores = classification_scores(chosen["test_predictions"], result["test_references"])
+        return {key: scores[key] for key in ("accuracy", "uar", "macro_f1")}
+    chosen = result["regressors"][result["selected"]]
+    scores = regression_scores(chosen["test_predictions"], result["test_references"])
+    return {key: scores[key] for key in ("ccc", "pearson", "mse")}

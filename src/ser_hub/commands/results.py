@@ -32,8 +32,10 @@ def register(subparsers) -> None:
         description="Merge the scores of a `ser-hub benchmark serab` run into the model-index metadata of a Hub model "
         "card, as the Hub's leaderboards read it: per corpus (dataset ser-hub/<corpus>, config = split protocol, "
         "split test) UAR, accuracy and macro-F1; over the corpora (dataset serab) SERAB's UM, WM and GM of the "
-        "accuracies and of the UARs. The card's text, its other metadata and results of other runs are kept; a "
-        "rerun with the same settings updates its values. The card is created when it does not exist.")
+        "accuracies and of the UARs. A run with --target gives per corpus CCC, Pearson's r and MSE and over the "
+        "corpora the mean CCC, each with the dimension as metric config. The card's text, its other metadata and "
+        "results of other runs, settings or dimensions are kept; a rerun with the same settings updates its "
+        "values. The card is created when it does not exist.")
     model_index.add_argument("run_dir", metavar="RUN_DIR", help="the --out folder of `ser-hub benchmark serab`")
     model_index.add_argument("--model-card", required=True, metavar="PATH",
                              help="the model card, e.g. my-model/README.md (created when missing; written atomically)")
@@ -44,9 +46,10 @@ def register(subparsers) -> None:
     leaderboard = subparsers.add_parser(
         "leaderboard", help="compare SERAB runs of several models: Markdown, CSV and PNG",
         description="Compare `ser-hub benchmark serab` runs of several models, one row per model: the test UAR of "
-        "each corpus and SERAB's UM, WM and GM of the UARs and of the accuracies, ranked by UM of the UARs. Writes "
-        "leaderboard.md, leaderboard.csv and leaderboard.png (the UAR columns as grouped bars). The runs must share "
-        "their split protocol, classifier selection, standardisation, log-mel statistics and corpora.")
+        "each corpus and SERAB's UM, WM and GM of the UARs and of the accuracies, ranked by UM of the UARs; for runs "
+        "with --target, the test CCC of each corpus and their mean, ranked by it. Writes leaderboard.md, "
+        "leaderboard.csv and leaderboard.png (the UAR or CCC columns as grouped bars). The runs must share their "
+        "--target (or all have none), split protocol, selection, standardisation, log-mel statistics and corpora.")
     leaderboard.add_argument("run_dirs", nargs="+", metavar="RUN_DIR", help="--out folders of `ser-hub benchmark serab`")
     leaderboard.add_argument("--out", required=True, help="folder for leaderboard.md, leaderboard.csv and leaderboard.png")
     leaderboard.set_defaults(run=run_leaderboard)
