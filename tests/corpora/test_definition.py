@@ -335,9 +335,9 @@ def test_a_corpus_without_a_reader_is_listed_and_says_how_to_read_a_copy(tmp_pat
                           "access: licence from FAU\nnum_utterances: 17074\n")
     spec = corpus_info(str(definition))
     assert (spec.status, spec.num_utterances, spec.languages) == ("no reader", 17074, ("de",))
-    with pytest.raises(CorpusError, match=r"aibo \(FAU Aibo Emotion Corpus\) has no reader in ser-hub: no public source "
-                                          r"documents how its files are named \(licence from FAU\)\. If you have the "
-                                          r"corpus, describe your copy in a definition file"):
+    with pytest.raises(CorpusError, match=r"aibo \(FAU Aibo Emotion Corpus\) has no reader in ser-hub; its notes say "
+                                          r"why \(`ser-hub corpora --show aibo`; access: licence from FAU\)\. If you "
+                                          r"have the corpus, describe your copy in a definition file"):
         load(definition, tmp_path, tmp_path)
     definition.write_text(definition.read_text() + "labels: {a: anger}\n")
     with pytest.raises(CorpusError, match=r"`labels` describe how to read the corpus, but its status is 'no reader'"):
