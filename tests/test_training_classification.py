@@ -4,6 +4,7 @@ and on the real URDU corpus (with the real BYOL-S weights), early stopping, two 
 regression head of `--label_space dimensions` on real URDU recordings with synthetic continuous scores."""
 
 import json
+import logging
 import os
 import socket
 import subprocess
@@ -37,7 +38,13 @@ from model_helpers import run_python
 from ser_hub.corpora import definition_text
 from ser_hub.demo import synthesize_demo_corpus
 from ser_hub.metrics import regression_scores
-from ser_hub.models import ByolFeatureExtractor
+from ser_hub.models import (
+    ByolConfig,
+    ByolCvtConfig,
+    ByolFeatureExtractor,
+    EmoNetConfig,
+    EmoNetForSequenceClassification,
+)
 from ser_hub.models.byol.convert_byol_checkpoint import convert_byol_checkpoint
 from ser_hub.training import class_weights, load_uar_metric
 from ser_hub.training.classification import (
@@ -611,3 +618,55 @@ def test_a_regression_head_on_rated_urdu_keeps_the_best_ccc_checkpoint_and_repor
     ser = pipeline("speech-emotion-recognition", model=str(out), device="cpu")
     window, = ser({"array": decode(test[0]["audio"]), "sampling_rate": 16000})
     assert window["values"] == pytest.approx(dict(zip(["arousal", "valence"], predictions[0].tolist())), abs=1e-5)
+
+
+# ser-hub's families with a `classifier` head, tiny
+SER_HUB_FAMILIES = {
+    "byol": lambda: (ByolConfig(conv_channels=8, hidden_size=24), ByolFeatureExtractor()),
+    "byol_cvt": lambda: (ByolCvtConfig(embed_dims=[8, 16, 32], num_heads=[1, 1, 2], head_dim=8),
+                         ByolFeatureExtractor()),
+}
+
+
+@pytest.mark.parametrize("family", [*FAMILIES, *SER_HUB_FAMILIES])
+def test_a_new_regression_head_of_each_family_starts_at_the_given_means(family, tmp_path):
+    folder = save_encoder(tmp_path / family, *{**FAMILIES, **SER_HUB_FAMILIES}[family]())
+    model = load_model(ModelArguments(str(folder)), ["arousal", "valence"], torch.tensor([3.25, 1.5]))
+    assert model.config.problem_type == "regression"
+    output_layer = model.classifier.dense if family == "audio-spectrogram-transformer" else model.classifier
+    assert output_layer.bias.tolist() == [3.25, 1.5]
+
+
+def test_building_a_regression_run_starts_the_head_at_the_training_means(rated_urdu, corpus_cache, tmp_path):
+    data_args = DataArguments(corpus=[rated_urdu[0]], label_space="dimensions", max_train_samples=16,
+                              corpus_cache_dir=str(corpus_cache))
+    folder = save_encoder(tmp_path / "byol", *SER_HUB_FAMILIES["byol"]())
+    trainer, _ = build_trainer(ModelArguments(str(folder)), data_args, training_arguments(tmp_path / "run"))
+    train = subsample(load_splits(data_args, 16000)["train"], 16, seed=42)
+    means = np.mean([rated_urdu[1][uid] for uid in train["utterance_id"]], axis=0)  # (arousal, valence)
+    np.testing.assert_allclose(trainer.model.classifier.bias.tolist(), means, rtol=1e-6)
+
+
+def test_a_regression_head_the_checkpoint_supplies_is_kept_and_a_resized_one_restarts(tmp_path):
+    names = ["arousal", "valence"]
+    folder = save_encoder(tmp_path / "byol", *SER_HUB_FAMILIES["byol"]())
+    model = load_model(ModelArguments(str(folder)), names, torch.tensor([3.0, 2.0]))
+    with torch.no_grad():
+        model.classifier.bias.add_(0.5)  # as training moves it
+    model.save_pretrained(tmp_path / "trained")
+    trained = load_model(ModelArguments(str(tmp_path / "trained")), names, torch.tensor([1.0, 1.0]))
+    assert trained.classifier.bias.tolist() == [3.5, 2.5]
+    resized = load_model(ModelArguments(str(tmp_path / "trained"), ignore_mismatched_sizes=True),
+                         [*names, "dominance"], torch.tensor([1.0, 2.0, 3.0]))
+    assert resized.classifier.bias.tolist() == [1.0, 2.0, 3.0]
+
+
+def test_a_model_without_a_linear_classifier_warns_that_its_regression_head_starts_uninitialised(tmp_path, caplog):
+    """EmoNet's heads are per-domain MLPs (`heads`), not a `classifier`: the run goes on, with a warning."""
+    EmoNetForSequenceClassification(EmoNetConfig(domains={"urdu": 2}, stem_channels=4, stage_channels=[8, 16, 32],
+                                                 attention_units=8, head_hidden_size=8)).save_pretrained(tmp_path)
+    with caplog.at_level(logging.WARNING, logger="ser_hub"):
+        load_model(ModelArguments(str(tmp_path)), ["arousal", "valence"], torch.tensor([3.0, 2.0]))
+    assert ("EmoNetForSequenceClassification has no Linear output layer with a bias and 2 outputs at classifier or "
+            "classifier.dense, so its regression head starts uninitialised") in caplog.text
+    assert "denominator of 1 - CCC" in caplog.text

@@ -9,8 +9,9 @@ module; the model and its feature extractor are saved with `save_pretrained` (an
 The label space `dimensions` trains a regression head instead (`problem_type="regression"`, one output per
 dimension named in `id2label`) on the corpora's continuous arousal/valence/dominance scores, the columns
 `ser_hub.protocols.regression.score_column` finds, as rated (no standardisation: predictions are in the corpus's
-units). The loss is 1 − CCC (default) or MSE, the best checkpoint the one with the best validation CCC (mean over the
-dimensions), and the test report CCC, Pearson's r and MSE per dimension and their means (`ser_hub.metrics`).
+units); a new head starts at the training split's mean of each dimension. The loss is 1 − CCC (default) or MSE,
+the best checkpoint the one with the best validation CCC (mean over the dimensions), and the test report CCC,
+Pearson's r and MSE per dimension and their means (`ser_hub.metrics`).
 """
 
 from __future__ import annotations
@@ -67,6 +68,9 @@ LABEL_SPACES: dict[str, tuple[str, tuple[str, ...]]] = {
 # The label space of continuous scores: a regression head over DIMENSIONS (docs/design.md §8).
 DIMENSIONS_SPACE = "dimensions"
 KEPT_COLUMNS = ["audio", "label", "corpus", "utterance_id"]
+# A new head's output layer: `classifier` in ser-hub's BYOL and BYOL-S/CvT heads and transformers' wav2vec 2.0,
+# HuBERT, WavLM, data2vec-audio and Whisper heads; `classifier.dense` in AST's (LayerNorm -> Linear).
+OUTPUT_LAYERS = ("classifier", "classifier.dense")
 
 
 class TrainingError(SerHubError, ValueError):
@@ -439,22 +443,52 @@ def fit_front_end(feature_extractor, train: datasets.Dataset) -> None:
     logger.info("log-mel statistics of the training split: mean %.4f, std %.4f", mean, std)
 
 
-def load_model(model_args: ModelArguments, names: list[str], problem_type: str | None = None):
-    """The model with a head over `names` (id2label/label2id saved in its config): classes, or with
-    `problem_type="regression"` one value per dimension."""
+def load_model(model_args: ModelArguments, names: list[str], target_means: torch.Tensor | None = None):
+    """The model with a head over `names` (id2label/label2id saved in its config): classes, or with `target_means`
+    (the training split's mean score per dimension) one value per dimension (`problem_type="regression"`), a new
+    head starting at those means (`start_at_the_means`)."""
     hub = {"cache_dir": model_args.cache_dir, "revision": model_args.model_revision, "token": model_args.token,
            "trust_remote_code": model_args.trust_remote_code}
     config = AutoConfig.from_pretrained(
         model_args.model_name_or_path, num_labels=len(names), id2label=dict(enumerate(names)),
         label2id={name: index for index, name in enumerate(names)}, finetuning_task="audio-classification",
-        problem_type=problem_type, **hub,
+        problem_type=None if target_means is None else "regression", **hub,
     )
-    model = AutoModelForAudioClassification.from_pretrained(
-        model_args.model_name_or_path, config=config, ignore_mismatched_sizes=model_args.ignore_mismatched_sizes, **hub,
+    model, loading_info = AutoModelForAudioClassification.from_pretrained(
+        model_args.model_name_or_path, config=config, ignore_mismatched_sizes=model_args.ignore_mismatched_sizes,
+        output_loading_info=True, **hub,
     )
+    if target_means is not None:
+        start_at_the_means(model, target_means, loading_info)
     if model_args.freeze_feature_encoder and hasattr(model, "freeze_feature_encoder"):
         model.freeze_feature_encoder()
     return model
+
+
+def start_at_the_means(model, means: torch.Tensor, loading_info: Mapping) -> None:
+    """Set the bias of a new regression head's output layer (`OUTPUT_LAYERS`) to the training means, in id2label
+    order: a head whose outputs start near 0 on ratings near 3 gives 1 - CCC an offset that dominates its
+    denominator, so the gradient on the correlation is tiny and short runs barely learn. A head the checkpoint
+    supplied (`loading_info` of `from_pretrained`: neither missing nor resized) is kept as trained."""
+    modules = dict(model.named_modules())
+    name = next((name for name in OUTPUT_LAYERS if isinstance(modules.get(name), torch.nn.Linear)
+                 and modules[name].out_features == len(means) and modules[name].bias is not None), None)
+    if name is None:
+        logger.warning(
+            "%s has no Linear output layer with a bias and %d outputs at %s, so its regression head starts "
+            "uninitialised (as the model builds or loads it), not at the training means: while its outputs sit far "
+            "from the ratings (near 0 on ratings near 3), their offset dominates the denominator of 1 - CCC and the "
+            "correlation trains slowly",
+            type(model).__name__, len(means), " or ".join(OUTPUT_LAYERS))
+        return
+    new = {*loading_info["missing_keys"], *(key for key, *_ in loading_info["mismatched_keys"])}
+    if f"{name}.bias" not in new:
+        logger.info("the checkpoint supplies the regression head's %s: kept as trained", name)
+        return
+    with torch.no_grad():
+        modules[name].bias.copy_(means)
+    logger.info("the new regression head starts at the training means: %s",
+                {dimension: round(mean, 4) for dimension, mean in zip(model.config.id2label.values(), means.tolist())})
 
 
 def keep_model_code(model, feature_extractor) -> None:
@@ -517,7 +551,7 @@ def build_trainer(
         [EarlyStoppingCallback(early_stopping_patience=training_args.early_stopping_patience)]
         if training_args.early_stopping_patience else []
     )
-    model = load_model(model_args, names, "regression" if data_args.regression else None)
+    model = load_model(model_args, names, label_tensor(train["label"]).mean(dim=0) if data_args.regression else None)
     keep_model_code(model, feature_extractor)
     common = dict(
         model=model,
