@@ -7,3 +7,8 @@ from .modeling_emonet import EmoNetForSequenceClassification, EmoNetModel, Unkno
 # Registered with the transformers Auto classes by `ser_hub.models`:
 # (model type, config, model, feature extractor, audio classification head)
 AUTO_CLASSES = [("emonet", EmoNetConfig, EmoNetModel, EmoNetFeatureExtractor, EmoNetForSequenceClassification)]
+
+__all__ = [
+    "AUTO_CLASSES", "EmoNetConfig", "EmoNetFeatureExtractor", "EmoNetForSequenceClassification", "EmoNetModel",
+    "UnknownDomainError",
+]
