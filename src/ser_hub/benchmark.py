@@ -15,6 +15,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from tabulate import tabulate
 
 from . import report
@@ -23,11 +24,14 @@ from .corpora.definition import definition_hash, is_definition_file
 from .errors import SerHubError
 from .features import extract, load_extractor
 from .files import DEFAULT_CACHE, atomic_path, write_json
+from .metrics import bootstrap_ci, recognition_rates, serab_confidence_intervals
 from .protocols.ood import ProbeSettings, reference_settings, run_ood
 from .protocols.options import STATISTICS_SOURCES
 from .protocols.regression import regression_benchmark, run_serab_regression, score_columns
-from .protocols.serab import SEED, published_statistics, run_serab, serab_benchmark
+from .protocols.serab import SEED, SerabResult, published_statistics, run_serab, serab_benchmark
 
+BOOTSTRAP_CONFIDENCE = 0.95
+BOOTSTRAP_SEED = 0
 _PACKAGES = ("ser-hub", "torch", "datasets", "transformers", "scikit-learn", "numpy", "evaluate", "opensmile")
 
 
@@ -113,6 +117,7 @@ def benchmark_serab(
     models_dir: str | None = None,
     n_jobs: int = -1,
     statistics: str = "computed",
+    bootstrap: int = 0,
     progress: bool = True,
 ) -> dict[str, Any]:
     """SERAB on each corpus with one frozen extractor; UM/WM/GM over the corpora. Returns the results.json payload.
@@ -124,7 +129,10 @@ def benchmark_serab(
     `target` (arousal, valence or dominance): regression probes on each corpus's continuous scores of that dimension
     instead of the classifiers (`ser_hub.protocols.regression`), scored by CCC, with the mean CCC over the corpora;
     every corpus must have the scores (checked before any corpus work).
+    `bootstrap` (classifiers only): the number of resamples of `bootstrap_intervals`, stored under `bootstrap`;
+    0 computes none.
     """
+    _check_bootstrap(bootstrap, target)
     columns = None if target is None else score_columns(
         {name: corpus_info(named.corpus) for name, named in resolve_corpora(corpora.items()).items()}, target)
     prepared = _features(model, corpora, protocol=protocol, level="utterance", cache_dir=cache_dir,
@@ -156,8 +164,58 @@ def benchmark_serab(
         },
         "environment": environment(),
     }
+    if bootstrap:
+        speakers = {name: list(task["features"]["test"]["speaker_id"]) for name, task in prepared.items()}
+        payload["bootstrap"] = bootstrap_intervals(results, speakers, bootstrap)
     (write_serab_report if target is None else write_regression_report)(payload, Path(out))
     return payload
+
+
+def _check_bootstrap(bootstrap: int, target: str | None) -> None:
+    if isinstance(bootstrap, bool) or not isinstance(bootstrap, int) or bootstrap < 0:
+        raise SerHubError(f"bootstrap is {bootstrap!r}: give the number of resamples, e.g. 1000, or 0 for no "
+                          "confidence intervals.")
+    if bootstrap and target is not None:
+        raise SerHubError(f"bootstrap intervals are computed for the emotion classifiers only: drop --bootstrap "
+                          f"or --target {target}.")
+
+
+def _speaker_groups(speakers) -> np.ndarray | None:
+    """A test split's resampling groups: its speakers, or None (single utterances) when it has only one speaker,
+    whose resamples would all be the whole split."""
+    speakers = np.asarray(speakers, dtype=str)
+    return speakers if len(np.unique(speakers)) > 1 else None
+
+
+def bootstrap_intervals(results: Mapping[str, SerabResult], speakers: Mapping[str, list[str]],
+                        n_resamples: int) -> dict:
+    """Percentile bootstrap intervals (`BOOTSTRAP_CONFIDENCE`, seed `BOOTSTRAP_SEED`) of each task's test accuracy
+    and UAR of the selected classifier (`ser_hub.metrics.bootstrap_ci`) and of UM/WM/GM
+    (`serab_confidence_intervals`), drawing whole test speakers (`speakers`: task -> one id per test utterance), or
+    utterances for a task whose test split has one speaker (and then for the means too)."""
+    groups = {name: _speaker_groups(speakers[name]) for name in results}
+    predictions = {name: result.classifiers[result.selected].test_predictions for name, result in results.items()}
+    options = {"n_resamples": n_resamples, "confidence": BOOTSTRAP_CONFIDENCE, "seed": BOOTSTRAP_SEED}
+    by_speaker = all(group is not None for group in groups.values())
+    means = serab_confidence_intervals(
+        np.concatenate(list(predictions.values())),
+        np.concatenate([result.test_references for result in results.values()]),
+        np.repeat(list(results), [result.test_size for result in results.values()]),
+        np.concatenate(list(groups.values())) if by_speaker else None,
+        **options,
+    )
+    return {
+        **options,
+        "resampled": "speakers" if by_speaker else "utterances",
+        "intervals": means,
+        "tasks": {
+            name: {"resampled": "utterances" if groups[name] is None else "speakers",
+                   "test_speakers": speakers[name],
+                   "intervals": bootstrap_ci(recognition_rates, predictions[name], result.test_references,
+                                             groups[name], **options)}
+            for name, result in results.items()
+        },
+    }
 
 
 def benchmark_ood(
@@ -198,18 +256,50 @@ def benchmark_ood(
     return payload
 
 
+def _shown(score: float, interval=None) -> float | str:
+    """A score to 4 decimals, followed by its interval to 2 when there is one."""
+    return round(score, 4) if interval is None else f"{score:.4f} [{interval[0]:.2f}, {interval[1]:.2f}]"
+
+
+def _task_intervals(payload: dict) -> dict[str, dict[str, Any]]:
+    """Each task's bootstrap intervals {metric: (low, high)}; empty without `bootstrap`."""
+    return {name: task["intervals"] for name, task in payload.get("bootstrap", {}).get("tasks", {}).items()}
+
+
 def serab_table(payload: dict) -> list[dict[str, Any]]:
-    """One row per task (the selected classifier's test scores) and the UM / WM / GM rows."""
+    """One row per task (the selected classifier's test scores) and the UM / WM / GM rows, with their bootstrap
+    intervals when the run computed them."""
     scores = payload["scores"]
+    tasks = _task_intervals(payload)
+    means = payload.get("bootstrap", {}).get("intervals", {})
     rows = [
         {"task": name, "test utterances": task["result"]["test_size"], "classifier": task["result"]["selected"],
-         "accuracy": round(task["result"]["test_accuracy"], 4), "UAR": round(task["result"]["test_uar"], 4)}
+         "accuracy": _shown(task["result"]["test_accuracy"], tasks.get(name, {}).get("accuracy")),
+         "UAR": _shown(task["result"]["test_uar"], tasks.get(name, {}).get("uar"))}
         for name, task in payload["tasks"].items()
     ]
     for key in ("UM", "WM", "GM"):
         rows.append({"task": key, "test utterances": "", "classifier": "",
-                     "accuracy": round(scores[key], 4), "UAR": round(scores[f"{key}_uar"], 4)})
+                     "accuracy": _shown(scores[key], means.get(key)),
+                     "UAR": _shown(scores[f"{key}_uar"], means.get(f"{key}_uar"))})
     return rows
+
+
+def _bootstrap_sentence(payload: dict) -> list[str]:
+    """What the table's intervals are, in words (none without `bootstrap`)."""
+    if "bootstrap" not in payload:
+        return []
+    bootstrap = payload["bootstrap"]
+    tasks = bootstrap["tasks"]
+    by_utterance = [name for name, task in tasks.items() if task["resampled"] == "utterances"]
+    counts = ", ".join(f"{name} {len(set(task['test_speakers']))}" for name, task in tasks.items())
+    return [
+        f"In brackets: {bootstrap['confidence']:.0%} percentile bootstrap intervals of the selected classifier's test "
+        f"scores ({bootstrap['n_resamples']} resamples, seed {bootstrap['seed']}), drawing whole test speakers "
+        f"({counts}) with replacement within each corpus; UM/WM/GM resample every corpus at once."
+        + (f" NOTE: the test split of {', '.join(by_utterance)} has one speaker, so utterances were drawn there and "
+           "for UM/WM/GM: those intervals leave out the variation between speakers." if by_utterance else "")
+    ]
 
 
 def write_serab_report(payload: dict, out: Path) -> None:
@@ -223,7 +313,8 @@ def write_serab_report(payload: dict, out: Path) -> None:
         out / "results.csv",
     )
     report.plot_serab_scores(payload["scores"], out / "serab_scores.png", title=f"SERAB: {payload['model']}",
-                             chance={name: 1 / len(task["result"]["label_names"]) for name, task in payload["tasks"].items()})
+                             chance={name: 1 / len(task["result"]["label_names"]) for name, task in payload["tasks"].items()},
+                             intervals=_task_intervals(payload))
     plots = ["serab_scores.png"]
     for name, task in payload["tasks"].items():
         result = task["result"]
@@ -239,6 +330,7 @@ def write_serab_report(payload: dict, out: Path) -> None:
         *([f"Log-mel statistics: `{payload['statistics']}` (per corpus below)."]
           if any(task["statistics"] for task in payload["tasks"].values()) else []),
         tabulate(serab_table(payload), headers="keys", tablefmt="github"),
+        *_bootstrap_sentence(payload),
         "![per-task scores](serab_scores.png)",
     ]
     for name, task in payload["tasks"].items():

@@ -37,7 +37,7 @@ def run_serab_command(args) -> None:
     corpora = {corpus.corpus: corpus.data_dir for corpus in parse_corpora(args.corpus).values()}
     payload = benchmark_serab(args.model, corpora, args.out, protocol=args.protocol, select=args.select,
                               standardize=args.standardize, target=args.target, statistics=args.statistics,
-                              cache_dir=args.cache_dir, models_dir=args.models_dir, progress=not args.quiet)
+                              bootstrap=args.bootstrap, cache_dir=args.cache_dir, models_dir=args.models_dir, progress=not args.quiet)
     _print_notices(payload, "tasks")
     for name, task in payload["tasks"].items():
         for warning in task["result"]["warnings"]:
@@ -96,6 +96,10 @@ def register(subparsers) -> None:
                        help="BYOL models: standardise the log-mel with each corpus's training-split statistics "
                        "(computed, default) or with those SERAB published for its nine corpora (published; with "
                        "--select test this reproduces the paper's setup)")
+    serab.add_argument("--bootstrap", type=int, default=0, metavar="N",
+                       help="95%% confidence intervals of each corpus's test accuracy and UAR and of UM/WM/GM from N "
+                       "resamples (e.g. 1000): percentile bootstrap, seed 0, drawing whole test speakers (utterances "
+                       "where a test split has one speaker); 0 (default) computes none; not with --target")
     serab.set_defaults(run=run_serab_command)
     ood = protocols.add_parser("ood", help="SER Evals: train x test corpus matrix of MLP probes on frame features",
                                formatter_class=argparse.RawDescriptionHelpFormatter, epilog=protocols_help())
