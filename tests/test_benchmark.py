@@ -83,6 +83,7 @@ def test_serab_with_the_real_byol_s_checkpoint_both_select_modes_and_a_cached_re
     assert searched(by_test) == searched(by_validation)  # identical search; only the choice differs
 
 
+@pytest.mark.slow
 def test_serab_with_opensmile_compare_2016(urdu_dir, cache, tmp_path):
     payload = _serab("opensmile:ComParE_2016", urdu_dir, tmp_path / "compare", cache, None,
                      "--select", "test", "--standardize", "global")
