@@ -9,7 +9,8 @@
 Validates every epoch, keeps the checkpoint with the best validation UAR, stops after `--early_stopping_patience`
 validations without improvement and evaluates the test split once at the end. `--label_space dimensions
 [--dimensions arousal valence] [--regression_loss ccc|mse]` trains a regression head on continuous scores instead
-(IEMOCAP's act/val/dom, or a definition file's `<dimension>_score` columns), selected and tested by CCC.
+(IEMOCAP's and MSP-Podcast's act/val/dom, MER2023's valence_score, or a definition file's `<dimension>_score`
+columns), selected and tested by CCC.
 `--push_to_hub --hub_model_id NAME` uploads the model. Arguments can also come from one JSON file. Data-parallel on
 GPUs: `accelerate launch scripts/finetune_audio_classification.py ...`; on a CPU-only machine: `accelerate launch
 --multi_gpu --num_processes N scripts/finetune_audio_classification.py ... --use_cpu` (accelerate's `--cpu` launcher

@@ -12,8 +12,9 @@ from collections import Counter, defaultdict
 import numpy as np
 import pytest
 
-from ser_hub.corpora import prepare_corpus
+from ser_hub.corpora import corpus_info, prepare_corpus
 from ser_hub.errors import CorpusError
+from ser_hub.protocols.regression import score_column
 
 from . import BASE_COLUMNS, rows_by_id
 from .container_fixtures import prepared_samples, write_container
@@ -32,12 +33,17 @@ AROUSAL_VALENCE = {"neutral": ("low", "neutral"), "angry": ("high", "negative"),
 LISTED = covering_subset(UTTERANCES, lambda u: u["path"].rsplit(".", 1)[1] + "/" + u["path"])
 
 
+def valence_of(name: str) -> float:
+    """A valence for each clip of the fixture, from the number in its name (-5 to 5 in steps of 0.5)."""
+    return int(name.split("_")[1].split(".")[0]) % 21 / 2 - 5
+
+
 def labels(utterances) -> dict[str, str]:
-    """The label CSVs with a row per clip (valence as a placeholder; test3's CSV has none)."""
+    """The label CSVs with a row per clip (a made-up valence, `valence_of`; test3's CSV has none)."""
     rows = defaultdict(list)
     for utterance in utterances:
         folder, name = utterance["path"].rsplit("/", 1)
-        valence = "" if folder.endswith("test3") else ",0.5"
+        valence = "" if folder.endswith("test3") else f",{valence_of(name)}"
         rows[CSVS[folder]].append(f"{name.rsplit('.', 1)[0]},{utterance['label']}{valence}\n")
     return {path: ("name,discrete\n" if path.endswith("test3-label.csv") else "name,discrete,valence\n")
             + "".join(rows[path]) for path in CSVS.values()}
@@ -88,7 +94,7 @@ def test_the_fixture_covers_every_set_label_rate_and_container():
 def test_every_clip_with_its_label_and_the_challenge_sets(prepared, corpus):
     dataset = prepared.load("official")
     assert list(dataset) == ["train", "test", "test3", "test2"]
-    assert list(dataset["train"].features) == BASE_COLUMNS
+    assert list(dataset["train"].features) == BASE_COLUMNS + ["valence_score"]
     assert dataset["train"].features["native_label"].names == list(UNIFIED)
     rows = rows_by_id(dataset)
     assert {uid: {key: row[key] for key in expected(LISTED[0])} for uid, row in rows.items()} == {
@@ -96,6 +102,17 @@ def test_every_clip_with_its_label_and_the_challenge_sets(prepared, corpus):
     for utterance in LISTED:
         assert rows[expected(utterance)["utterance_id"]]["duration"] == np.float32(
             prepared_samples(corpus / utterance["path"])[1])
+
+
+def test_valence_is_kept_as_a_float_column_and_test3_has_none(prepared):
+    rows = rows_by_id(prepared.load("official"))
+    for utterance in LISTED:
+        folder, name = utterance["path"].rsplit("/", 1)
+        value = rows[name.rsplit(".", 1)[0]]["valence_score"]
+        assert np.isnan(value) if folder.endswith("test3") else value == np.float32(valence_of(name))
+    assert any(np.isnan(row["valence_score"]) for row in rows.values())
+    assert score_column(corpus_info("mer2023"), "valence") == "valence_score"
+    assert score_column(corpus_info("mer2023"), "arousal") is None
 
 
 def test_avi_and_mp4_sound_is_stored_at_16_khz_mono(prepared, corpus):

@@ -89,7 +89,8 @@ def register(subparsers) -> None:
     serab.add_argument("--target", choices=DIMENSIONS, default=None,
                        help="regress each corpus's continuous scores of this dimension (ridge, linear SVR, MLP, "
                        "chosen by validation CCC) instead of classifying its emotions; reports CCC per corpus and "
-                       "their mean (corpora with the scores: IEMOCAP act/val/dom, or a <dimension>_score column)")
+                       "their mean (corpora with the scores: IEMOCAP and MSP-Podcast act/val/dom, MER2023 valence, "
+                       "or a <dimension>_score column)")
     serab.add_argument("--standardize", choices=STANDARDIZE_MODES, default="speaker",
                        help="per-speaker standardisation (the reference), global or none")
     serab.add_argument("--statistics", choices=STATISTICS_SOURCES, default="computed",

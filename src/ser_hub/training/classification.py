@@ -132,7 +132,7 @@ class DataArguments:
         default_factory=list,
         metadata={"help": "--label_space dimensions: the dimensions to predict, of arousal, valence and dominance "
                           "(default: each one every corpus has scores for: <dimension>_score columns, IEMOCAP's and "
-                          "MSP-Podcast's act/val/dom)."},
+                          "MSP-Podcast's act/val/dom, MER2023's valence_score)."},
     )
     max_length_seconds: float | None = field(
         default=6.0,
