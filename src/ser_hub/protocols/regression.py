@@ -17,8 +17,6 @@ corpora that keep their scores under their own names until their definitions dec
 
 from __future__ import annotations
 
-import time
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
@@ -46,9 +44,8 @@ from ser_hub.protocols.serab import (
     _plain,
     _read_split,
     _Search,
-    _shared_search,
     check_embeddings,
-    standardize_embeddings,
+    search_standardized,
     with_audit,
 )
 
@@ -213,15 +210,11 @@ def evaluate_regression(
     _check_targets(splits, target)
     notes = with_audit([], audit_report, standardize)
     specs = list(regressors) if regressors is not None else list(serab_regressors(seed))
-    start = time.perf_counter()
-    arrays = standardize_embeddings(splits, standardize)
-    standardized = time.perf_counter()
-    data = _Data(**{name: (arrays[name], np.asarray(splits[name].labels, dtype=np.float64)) for name in SPLITS})
-    searches = _shared_search(specs, data, n_jobs, progress, scoring=ccc_score, description="regression probes")
-    finished = time.perf_counter()
-    results = {spec.name: _regressor_result(spec, searches[spec.name], data) for spec in specs}
-    failed = [failure for spec in specs for failure in searches[spec.name].failures(spec.name)]
-    selected = _select(results, select, failed)
+    run = search_standardized(splits, specs, standardize, n_jobs, progress, labels_dtype=np.float64,
+                              scoring=ccc_score, stage="regressors")
+    data = run.data
+    results = {spec.name: _regressor_result(spec, run.searches[spec.name], data) for spec in specs}
+    selected = _select(results, select, run.failed)
     return RegressionResult(
         target=target,
         selected=selected.name,
@@ -234,11 +227,10 @@ def evaluate_regression(
         test_size=len(data.test[1]),
         test_references=data.test[1].tolist(),
         regressors=results,
-        failed=failed,
+        failed=run.failed,
         warnings=notes,
-        fit_warnings=dict(Counter(warning for search in searches.values() for warning in search.warnings)),
-        seconds={"standardize": standardized - start, "regressors": finished - standardized,
-                 "total": time.perf_counter() - start},
+        fit_warnings=run.fit_warnings,
+        seconds=run.timings(),
     )
 
 

@@ -288,20 +288,11 @@ def evaluate_embeddings(
     _check_choice("select", select, SELECT_MODES)
     notes = with_audit(_check_splits(splits), audit_report, standardize)
     specs = list(classifiers) if classifiers is not None else list(serab_classifiers(seed))
-    start = time.perf_counter()
-    arrays = standardize_embeddings(splits, standardize)
-    standardized = time.perf_counter()
-    data = _Data(
-        train=(arrays["train"], np.asarray(splits["train"].labels)),
-        validation=(arrays["validation"], np.asarray(splits["validation"].labels)),
-        test=(arrays["test"], np.asarray(splits["test"].labels)),
-    )
-    searches = _shared_search(specs, data, n_jobs, progress)
-    finished = time.perf_counter()
+    run = search_standardized(splits, specs, standardize, n_jobs, progress)
+    data = run.data
     classes = np.unique(np.concatenate([data.train[1], data.validation[1], data.test[1]]))
-    results = {spec.name: _classifier_result(spec, searches[spec.name], data, classes) for spec in specs}
-    failed = [failure for spec in specs for failure in searches[spec.name].failures(spec.name)]
-    selected = _select(results, select, failed)
+    results = {spec.name: _classifier_result(spec, run.searches[spec.name], data, classes) for spec in specs}
+    selected = _select(results, select, run.failed)
     names = list(label_names) if label_names is not None else None
     return SerabResult(
         selected=selected.name,
@@ -315,14 +306,10 @@ def evaluate_embeddings(
         label_names=[names[label] for label in classes] if names is not None else [str(c) for c in classes],
         test_references=data.test[1].tolist(),
         classifiers=results,
-        failed=failed,
+        failed=run.failed,
         warnings=notes,
-        fit_warnings=dict(Counter(warning for search in searches.values() for warning in search.warnings)),
-        seconds={
-            "standardize": standardized - start,
-            "classifiers": finished - standardized,
-            "total": time.perf_counter() - start,
-        },
+        fit_warnings=run.fit_warnings,
+        seconds=run.timings(),
     )
 
 
@@ -389,6 +376,45 @@ def reference_search(
 
 # ---------------------------------------------------------------------------------------------------------------------
 # the shared search
+
+
+@dataclass
+class SearchRun:
+    """Every estimator's search on the standardised splits, with what a protocol's result reports of it: the
+    configurations that failed, the library warnings counted, and the seconds of each stage."""
+
+    data: _Data
+    searches: dict[str, _Search]
+    failed: list[FailedConfiguration]
+    fit_warnings: dict[str, int]
+    stages: dict[str, float]
+    started: float
+
+    def timings(self) -> dict[str, float]:
+        """Seconds of standardisation, of the search, and in total until now."""
+        return {**self.stages, "total": time.perf_counter() - self.started}
+
+
+def search_standardized(
+    splits: Mapping[str, SplitData], specs: Sequence[ClassifierSpec], standardize: str, n_jobs: int | None,
+    progress: bool, *, labels_dtype=None, scoring: Callable | None = None, stage: str = "classifiers",
+) -> SearchRun:
+    """Standardise the splits' embeddings and run every spec's grid search and refit (`_shared_search`), labels as
+    `labels_dtype` arrays, grid points scored by `scoring` (default: the estimator's own score); `stage` names the
+    search in the progress bar and the timings."""
+    started = time.perf_counter()
+    arrays = standardize_embeddings(splits, standardize)
+    standardized = time.perf_counter()
+    data = _Data(**{name: (arrays[name], np.asarray(splits[name].labels, dtype=labels_dtype)) for name in SPLITS})
+    searches = _shared_search(specs, data, n_jobs, progress, scoring=scoring, description=f"SERAB {stage}")
+    return SearchRun(
+        data=data,
+        searches=searches,
+        failed=[failure for spec in specs for failure in searches[spec.name].failures(spec.name)],
+        fit_warnings=dict(Counter(warning for search in searches.values() for warning in search.warnings)),
+        stages={"standardize": standardized - started, stage: time.perf_counter() - standardized},
+        started=started,
+    )
 
 
 @dataclass(frozen=True)
@@ -734,7 +760,7 @@ def _audit(dataset: Mapping[str, datasets.Dataset]) -> tuple[AuditReport | None,
 __all__ = [
     "C_GRID", "CLASS_WEIGHTS", "ClassifierResult", "ClassifierSpec", "FailedConfiguration", "GridPoint",
     "LOGISTIC_REGRESSION_MAX_ITER", "PUBLISHED_LOGMEL_STATISTICS", "SEED", "SELECT_MODES", "STANDARDIZE_MODES",
-    "SVC_MAX_ITER", "SerabInputError", "SerabResult", "SplitData", "check_embeddings", "evaluate_embeddings",
-    "published_statistics", "reference_search", "run_serab", "serab_benchmark", "serab_classifiers",
-    "standardize_embeddings", "with_audit",
+    "SVC_MAX_ITER", "SearchRun", "SerabInputError", "SerabResult", "SplitData", "check_embeddings",
+    "evaluate_embeddings", "published_statistics", "reference_search", "run_serab", "search_standardized",
+    "serab_benchmark", "serab_classifiers", "standardize_embeddings", "with_audit",
 ]
