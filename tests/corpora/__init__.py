@@ -48,3 +48,39 @@ def decoded_shape(example) -> tuple[int, tuple[int, ...]]:
     """(sampling rate, [channels, samples]) of an example's audio as datasets decodes it."""
     samples = example["audio"].get_all_samples()
     return samples.sample_rate, tuple(samples.data.shape)
+
+
+# A Praat TextGrid (long text format) with an `emotion` and a `sentence` tier, as EEKK ships one beside each file.
+TEXTGRID = '''File type = "ooTextFile"
+Object class = "TextGrid"
+
+xmin = 0
+xmax = 0.3
+tiers? <exists>
+size = 2
+item []:
+    item [1]:
+        class = "IntervalTier"
+        name = "emotion"
+        xmin = 0
+        xmax = 0.3
+        intervals: size = 1
+        intervals [1]:
+            xmin = 0
+            xmax = 0.3
+            text = "{emotion}"
+    item [2]:
+        class = "IntervalTier"
+        name = "sentence"
+        xmin = 0
+        xmax = 0.3
+        intervals: size = 1
+        intervals [1]:
+            xmin = 0
+            xmax = 0.3
+            text = "{sentence}"
+'''
+
+
+def write_textgrid(path, emotion: str, text: str, encoding: str = "utf-8") -> None:
+    path.write_bytes(TEXTGRID.format(emotion=emotion, sentence=text).encode(encoding))

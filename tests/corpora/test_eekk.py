@@ -20,7 +20,7 @@ from ser_hub.corpora.source import CorpusSource
 from ser_hub.corpora.spec import CorpusWarning
 from ser_hub.errors import CorpusError
 
-from . import BASE_COLUMNS, decoded_shape, rows_by_id
+from . import BASE_COLUMNS, decoded_shape, rows_by_id, write_textgrid
 
 SECONDS = 0.3
 LABELS = {  # real numbers and labels from nkululeko's ekorpus.csv; neutral large enough for a validation share
@@ -37,43 +37,9 @@ REASON = (r"The public release is read by one female voice and names no speaker,
           r"and speaker-grouped folds would hold a single group; the utterance-level stratified protocol is the only "
           r"one left\. Choose one of stratified\.")
 
-TEXTGRID = '''File type = "ooTextFile"
-Object class = "TextGrid"
-
-xmin = 0
-xmax = 0.3
-tiers? <exists>
-size = 2
-item []:
-    item [1]:
-        class = "IntervalTier"
-        name = "emotion"
-        xmin = 0
-        xmax = 0.3
-        intervals: size = 1
-        intervals [1]:
-            xmin = 0
-            xmax = 0.3
-            text = "{emotion}"
-    item [2]:
-        class = "IntervalTier"
-        name = "sentence"
-        xmin = 0
-        xmax = 0.3
-        intervals: size = 1
-        intervals [1]:
-            xmin = 0
-            xmax = 0.3
-            text = "{sentence}"
-'''
-
 
 def sentence(number: str) -> str:
     return f"Lause {number} õhtul"
-
-
-def write_textgrid(path, emotion: str, text: str, encoding: str = "utf-8") -> None:
-    path.write_bytes(TEXTGRID.format(emotion=emotion, sentence=text).encode(encoding))
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from ser_hub import audio
 from ser_hub.corpora import read_build_record
 from ser_hub.corpora.source import CorpusSource
 
-from . import rows_by_id
+from . import rows_by_id, write_textgrid
 
 
 def ffmpeg(*arguments) -> None:
@@ -259,36 +259,6 @@ splits:
   official: {value: "{parts[annotation]}", map: {train: train, dev: validation, test: test}}
 """
 
-TEXTGRID = '''File type = "ooTextFile"
-Object class = "TextGrid"
-
-xmin = 0
-xmax = 0.3
-tiers? <exists>
-size = 2
-item []:
-    item [1]:
-        class = "IntervalTier"
-        name = "emotion"
-        xmin = 0
-        xmax = 0.3
-        intervals: size = 1
-        intervals [1]:
-            xmin = 0
-            xmax = 0.3
-            text = "{emotion}"
-    item [2]:
-        class = "IntervalTier"
-        name = "sentence"
-        xmin = 0
-        xmax = 0.3
-        intervals: size = 1
-        intervals [1]:
-            xmin = 0
-            xmax = 0.3
-            text = "{sentence}"
-'''
-
 
 def test_labels_from_a_textgrid_beside_each_file_and_the_partition_from_split_lists(tmp_path):
     root = tmp_path / "eekk"
@@ -296,8 +266,7 @@ def test_labels_from_a_textgrid_beside_each_file_and_the_partition_from_split_li
     for index in range(6):
         stem = f"0{index % 2}_{index:03d}"
         write_audio(root / f"{stem}.wav", 16000, seconds=0.3, frequency=200 + 30 * index)
-        (root / f"{stem}.TextGrid").write_text(TEXTGRID.format(emotion=["anger", "joy"][index % 2],
-                                                              sentence=f'Lause ""{index}""'))
+        write_textgrid(root / f"{stem}.TextGrid", ["anger", "joy"][index % 2], f'Lause ""{index}""')
         parts[["train", "train", "dev", "test", "train", "test"][index]].append(stem)
     write_audio(root / "01_009.wav", 16000, seconds=0.3)  # no TextGrid
     (root / "splits").mkdir()
