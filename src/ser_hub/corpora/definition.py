@@ -208,19 +208,11 @@ def parse_definition(document: Any, where: str) -> CorpusSpec:
     splits = check.mapping(document.get("splits", {}), "splits", _SPLITS_KEYS)
     language, language_map = _language(check, document["language"])
     spec = CorpusSpec(
-        name=name,
-        title=check.text(document["title"], "title"),
+        **_about(check, document, name),
         language=language,
         language_map=language_map,
         pattern=pattern.pattern,
         labels=labels_,
-        homepage=check.text(document.get("homepage", ""), "homepage"),
-        license=check.text(document.get("license", ""), "license"),
-        access=check.text(document.get("access", ""), "access"),
-        citation=check.text(document.get("citation", ""), "citation").strip(),
-        description=" ".join(check.text(document.get("description", ""), "description").split()),
-        sampling_rate=check.integer(document.get("sampling_rate"), "sampling_rate"),
-        num_utterances=check.integer(document.get("num_utterances"), "num_utterances"),
         example=check.text(files.get("example", ""), "files.example"),
         label_from=label_from,
         metadata=metadata,
@@ -247,10 +239,7 @@ def parse_definition(document: Any, where: str) -> CorpusSpec:
         emobox=_emobox(check, document.get("emobox")),
         supports=_supports(check, splits.get("supports")),
         support_reason=" ".join(check.text(splits.get("reason", ""), "splits.reason").split()),
-        languages=_languages(check, document),
         strict=check.boolean(document.get("strict", "false"), "strict"),
-        notes=tuple(" ".join(check.text(note, "notes").split()) for note in check.sequence(document.get("notes", []), "notes")),
-        definition_file=where,
     )
     return spec
 
@@ -540,20 +529,29 @@ def _listed_only(check: _Checker, document: Mapping[str, Any], name: str) -> Cor
         raise check.error(", ".join(extra), f"describe how to read the corpus, but its status is {NO_READER!r}",
                           "leave them out, or drop the status and describe the files completely")
     return CorpusSpec(
-        name=name,
-        title=check.text(document["title"], "title"),
+        **_about(check, document, name),
         language=check.text(document["language"], "language"),
-        languages=_languages(check, document),
         pattern="",
         labels=None,
+        status=NO_READER,
+    )
+
+
+def _about(check: _Checker, document: Mapping[str, Any], name: str) -> dict[str, Any]:
+    """What a definition says about its corpus, read or not: names, languages, licence, access, citation, sizes,
+    notes and the file itself."""
+    return dict(
+        name=name,
+        title=check.text(document["title"], "title"),
+        languages=_languages(check, document),
         homepage=check.text(document.get("homepage", ""), "homepage"),
         license=check.text(document.get("license", ""), "license"),
         access=check.text(document.get("access", ""), "access"),
         citation=check.text(document.get("citation", ""), "citation").strip(),
         description=" ".join(check.text(document.get("description", ""), "description").split()),
-        num_utterances=check.integer(document.get("num_utterances"), "num_utterances"),
         sampling_rate=check.integer(document.get("sampling_rate"), "sampling_rate"),
-        status=NO_READER,
-        notes=tuple(" ".join(check.text(note, "notes").split()) for note in check.sequence(document.get("notes", []), "notes")),
+        num_utterances=check.integer(document.get("num_utterances"), "num_utterances"),
+        notes=tuple(" ".join(check.text(note, "notes").split())
+                    for note in check.sequence(document.get("notes", []), "notes")),
         definition_file=check.where,
     )
