@@ -406,7 +406,7 @@ def search_standardized(
     arrays = standardize_embeddings(splits, standardize)
     standardized = time.perf_counter()
     data = _Data(**{name: (arrays[name], np.asarray(splits[name].labels, dtype=labels_dtype)) for name in SPLITS})
-    searches = _shared_search(specs, data, n_jobs, progress, scoring=scoring, description=f"SERAB {stage}")
+    searches = _shared_search(specs, data, n_jobs, progress, scoring, f"SERAB {stage}")
     return SearchRun(
         data=data,
         searches=searches,
@@ -570,8 +570,8 @@ def _first_tasks(specs: Sequence[ClassifierSpec]) -> list[tuple[str, ClassifierS
 
 
 def _shared_search(
-    specs: Sequence[ClassifierSpec], data: _Data, n_jobs: int | None, progress: bool,
-    scoring: Callable | None = None, description: str = "SERAB classifiers",
+    specs: Sequence[ClassifierSpec], data: _Data, n_jobs: int | None, progress: bool, scoring: Callable | None,
+    description: str,
 ) -> dict[str, _Search]:
     """Every estimator's grid points on joblib's worker processes, longest fits first, then the refits of the best
     points that could not start with them (longest first too). joblib sends each array to the workers once,
