@@ -302,16 +302,25 @@ def _bootstrap_sentence(payload: dict) -> list[str]:
     ]
 
 
-def write_serab_report(payload: dict, out: Path) -> None:
+def _write_results(out: Path, payload: dict, rows: list[dict]) -> None:
+    """A run's folder with results.json (the payload: every number) and results.csv (`rows`)."""
     out.mkdir(parents=True, exist_ok=True)
     write_json(out / "results.json", payload)
-    report.write_table(
-        [{"task": name, "classifier": classifier, "selected": classifier == task["result"]["selected"],
-          "best_params": json.dumps(result["best_params"]), "validation_accuracy": result["validation_accuracy"],
-          "test_accuracy": result["test_accuracy"], "test_uar": result["test_uar"], "fits": result["fits"]}
-         for name, task in payload["tasks"].items() for classifier, result in task["result"]["classifiers"].items()],
-        out / "results.csv",
-    )
+    report.write_table(rows, out / "results.csv")
+
+
+def _write_markdown(path: Path, sections: list[str]) -> None:
+    """A report's Markdown sections, separated by blank lines, written atomically."""
+    with atomic_path(path) as temporary:
+        temporary.write_text("\n\n".join(sections) + "\n")
+
+
+def write_serab_report(payload: dict, out: Path) -> None:
+    _write_results(out, payload, [
+        {"task": name, "classifier": classifier, "selected": classifier == task["result"]["selected"],
+         "best_params": json.dumps(result["best_params"]), "validation_accuracy": result["validation_accuracy"],
+         "test_accuracy": result["test_accuracy"], "test_uar": result["test_uar"], "fits": result["fits"]}
+        for name, task in payload["tasks"].items() for classifier, result in task["result"]["classifiers"].items()])
     report.plot_serab_scores(payload["scores"], out / "serab_scores.png", title=f"SERAB: {payload['model']}",
                              chance={name: 1 / len(task["result"]["label_names"]) for name, task in payload["tasks"].items()},
                              intervals=_task_intervals(payload))
@@ -335,8 +344,7 @@ def write_serab_report(payload: dict, out: Path) -> None:
     ]
     for name, task in payload["tasks"].items():
         sections += [*_task_sections(name, task), f"![confusion matrix](confusion_{name}.png)"]
-    with atomic_path(out / "report.md") as temporary:
-        temporary.write_text("\n\n".join(sections) + "\n")
+    _write_markdown(out / "report.md", sections)
 
 
 def _task_sections(name: str, task: dict) -> list[str]:
@@ -368,16 +376,12 @@ def regression_table(payload: dict) -> list[dict[str, Any]]:
 
 
 def write_regression_report(payload: dict, out: Path) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    write_json(out / "results.json", payload)
-    report.write_table(
-        [{"task": name, "regressor": regressor, "selected": regressor == task["result"]["selected"],
-          "best_params": json.dumps(result["best_params"]), "validation_ccc": result["validation_ccc"],
-          "test_ccc": result["test_ccc"], "test_pearson": result["test_pearson"], "test_mse": result["test_mse"],
-          "fits": result["fits"]}
-         for name, task in payload["tasks"].items() for regressor, result in task["result"]["regressors"].items()],
-        out / "results.csv",
-    )
+    _write_results(out, payload, [
+        {"task": name, "regressor": regressor, "selected": regressor == task["result"]["selected"],
+         "best_params": json.dumps(result["best_params"]), "validation_ccc": result["validation_ccc"],
+         "test_ccc": result["test_ccc"], "test_pearson": result["test_pearson"], "test_mse": result["test_mse"],
+         "fits": result["fits"]}
+        for name, task in payload["tasks"].items() for regressor, result in task["result"]["regressors"].items()])
     sections = [
         f"# SERAB regression probes: `{payload['model']}`, {payload['target']}",
         (f"Split protocol `{payload['split_protocol']}`, regressor selected on **{payload['select']}** CCC"
@@ -397,8 +401,7 @@ def write_regression_report(payload: dict, out: Path) -> None:
         heading, notes = _task_sections(name, task)
         sections += [f"{heading} Scores: column `{task['target_column']}`.", notes,
                      f"![predictions against references](scatter_{name}.png)"]
-    with atomic_path(out / "report.md") as temporary:
-        temporary.write_text("\n\n".join(sections) + "\n")
+    _write_markdown(out / "report.md", sections)
 
 
 INELIGIBLE_MARK = "†"
@@ -425,12 +428,10 @@ def probe_table(settings: dict) -> str:
 
 
 def write_ood_report(payload: dict, out: Path) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    write_json(out / "results.json", payload)
     result = payload["result"]
     cells = result["cells"]
-    report.write_table([cell | {"labels": json.dumps(cell["labels"]), "confusion_matrix": json.dumps(cell["confusion_matrix"])}
-                        for cell in cells], out / "results.csv")
+    _write_results(out, payload, [cell | {"labels": json.dumps(cell["labels"]),
+                                          "confusion_matrix": json.dumps(cell["confusion_matrix"])} for cell in cells])
     report.plot_ood_matrix([cell["train_corpus"] for cell in cells], [cell["test_corpus"] for cell in cells],
                            [cell["macro_f1"] for cell in cells], out / "ood_matrix.png",
                            title=f"{payload['model']}: macro-F1", eligible=result["eligible"])
@@ -455,5 +456,4 @@ def write_ood_report(payload: dict, out: Path) -> None:
                  ("## Probe\n\nThe probe and its training as SER Evals' code runs them "
                   "(spaghettiSystems/serval; `ser_hub.protocols.ood.ProbeSettings`):"), probe_table(payload["settings"])]
     sections.append("\n".join(f"- NOTE: {note}" for note in result["notes"]))
-    with atomic_path(out / "report.md") as temporary:
-        temporary.write_text("\n\n".join(sections) + "\n")
+    _write_markdown(out / "report.md", sections)
