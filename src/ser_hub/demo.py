@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
 from tqdm.auto import tqdm
 
 from .errors import SerHubError
+from .files import atomic_folder
 
 VOICES = {"f1": "en-us+f1", "f2": "en-gb+f2", "f3": "en-us+f4", "m1": "en-us+m1", "m2": "en-gb+m3", "m3": "en-us+m7"}
 SENTENCES = (
@@ -37,15 +37,13 @@ def synthesize_demo_corpus(out_dir: str | Path) -> Path:
     espeak = shutil.which("espeak-ng")
     if espeak is None:
         raise SerHubError("espeak-ng is not installed; install it (apt-get install espeak-ng) or run `make demo`.")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     jobs = [
         (speaker, index, emotion)
         for speaker in VOICES
         for index in range(1, len(SENTENCES) + 1)
         for emotion in PROSODY
     ]
-    try:
+    with atomic_folder(out) as staging:
         for speaker, index, emotion in tqdm(jobs, desc="synthesising demo corpus", unit="file"):
             target = staging / emotion / f"{speaker}_s{index:02d}_{emotion}.wav"
             target.parent.mkdir(exist_ok=True)
@@ -53,8 +51,4 @@ def synthesize_demo_corpus(out_dir: str | Path) -> Path:
             command = [espeak, "-v", VOICES[speaker], *settings, "-w", str(target), SENTENCES[index - 1]]
             subprocess.run(command, check=True, capture_output=True)
         (staging / _COMPLETE).touch()
-        shutil.rmtree(out, ignore_errors=True)
-        staging.rename(out)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return out

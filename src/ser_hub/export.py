@@ -12,8 +12,6 @@ and ``push_to_hub`` uploads it as it is.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +32,7 @@ from .cards import card_protocols, dataset_card, write_card
 from .concurrency import ordered_map
 from .corpora import PreparedCorpus, prepare_corpus
 from .errors import SerHubError
+from .files import atomic_folder
 
 MAX_SHARD_BYTES = 500 * 2**20
 NO_SPLIT = "_"
@@ -65,9 +64,7 @@ def export_corpus(
                               **config)
     protocols = list(dict.fromkeys(protocols or card_protocols(prepared.spec)))
     partitions = {protocol: prepared.partition(protocol) for protocol in protocols}
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    with atomic_folder(out) as staging:
         groups = shared_groups(partitions, len(prepared.table))
         written = _write_groups(prepared, groups, staging, max_shard_bytes, progress)
         infos = DatasetInfosDict()
@@ -77,11 +74,6 @@ def export_corpus(
         builds = {protocol: prepared.build_record(protocol, partition) for protocol, partition in partitions.items()}
         layout = {protocol: list(partition) for protocol, partition in partitions.items()}
         write_card(staging / "README.md", dataset_card(prepared.spec, layout, builds, infos))
-        if out.exists():
-            shutil.rmtree(out)
-        staging.rename(out)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return out
 
 

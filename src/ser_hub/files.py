@@ -1,10 +1,12 @@
-"""Atomic file writes: the one helper behind every cache file, record, report and export ser-hub writes."""
+"""Atomic writes: the helpers behind every cache file, record, report, export and model folder ser-hub writes."""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +27,22 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+@contextlib.contextmanager
+def atomic_folder(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield an empty temporary folder beside `path`; on success it replaces `path` (and whatever was there), on
+    error it is removed: readers see the old folder or the complete new one, never a half-written one."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    staging.chmod(0o755)  # mkdtemp's 0o700 would keep the finished folder from other users
+    try:
+        yield staging
+        shutil.rmtree(path, ignore_errors=True)
+        staging.rename(path)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def write_json(path: str | os.PathLike, payload: Any) -> None:

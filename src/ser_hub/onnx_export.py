@@ -16,8 +16,6 @@ import contextlib
 import json
 import logging
 import os
-import shutil
-import tempfile
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +25,7 @@ import torch
 from torch import nn
 
 from .errors import SerHubError
+from .files import atomic_folder
 
 INSTALL_HINT = "pip install 'ser-hub[onnx]'"
 OPSET = 18
@@ -164,10 +163,7 @@ def export_onnx(
 
     batch, time = torch.export.Dim("batch"), torch.export.Dim(axes[-1])
     dynamic_shapes = {"inputs": {0: batch, len(axes) - 1: time}, "attention_mask": {0: batch, 1: time}}
-    output_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.", dir=output_dir.parent))
-    staging.chmod(0o755)
-    try:
+    with atomic_folder(output_dir) as staging:
         with quiet_exporter():
             program = torch.onnx.export(
                 graph, (inputs, attention_mask), dynamo=True, opset_version=opset, dynamic_shapes=dynamic_shapes,
@@ -185,10 +181,6 @@ def export_onnx(
             "max_abs_difference": differences,
         }
         (staging / "onnx_export.json").write_text(json.dumps(summary, indent=2) + "\n")
-        staging.rename(output_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return summary
 
 

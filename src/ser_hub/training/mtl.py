@@ -12,8 +12,6 @@ fully or through LoRA adapters. The test split is scored as the paper's tables a
 
 import logging
 import os
-import shutil
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +26,7 @@ from transformers import EvalPrediction, Trainer, TrainingArguments, set_seed
 
 from ..corpora import NamedCorpus, corpus_info, load_corpus, parse_corpora
 from ..errors import SerHubError
+from ..files import atomic_folder
 from ..labels import EMOTIONS, EMOTIONS_7, GENDERS
 from ..models.mtl_wav2vec2 import (
     MtlWav2Vec2Config,
@@ -260,15 +259,9 @@ def write_evaluation(rows: list[dict], confusion: list[list[int]], output_dir: s
 def save_adapter(model: PeftModel, folder: str | os.PathLike) -> Path:
     """Save the LoRA adapter with the model's configuration beside it (what `load_adapter` needs), atomically."""
     folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-    try:
+    with atomic_folder(folder) as staging:
         model.save_pretrained(staging)
         model.get_base_model().config.save_pretrained(staging)
-        shutil.rmtree(folder, ignore_errors=True)
-        os.replace(staging, folder)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return folder
 
 

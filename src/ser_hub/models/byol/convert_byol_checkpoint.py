@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import tempfile
 from pathlib import Path
 
 import torch
 
 from ...errors import SerHubError
+from ...files import atomic_folder
 from .configuration_byol import ByolConfig
 from .feature_extraction_byol import ByolFeatureExtractor
 from .modeling_byol import ByolForSequenceClassification, ByolModel
@@ -103,14 +102,7 @@ def convert_byol_checkpoint(checkpoint: str | os.PathLike, variant: str, output_
 def write_model_folder(output_dir: Path, model, feature_extractor) -> Path:
     """Save `model` and `feature_extractor` into a temporary folder beside `output_dir`, then rename it: a failure
     or an interruption leaves nothing behind."""
-    output_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.", dir=output_dir.parent))
-    staging.chmod(0o755)
-    try:
+    with atomic_folder(output_dir) as staging:
         model.save_pretrained(staging)
         feature_extractor.save_pretrained(staging)
-        staging.rename(output_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return output_dir
